@@ -1,0 +1,55 @@
+/* The firmware model: what is on a flash (a firmware file, a full flash dump,
+ * or a device): which chip, where the bootloader is, the flash size in its
+ * header, and the partition table.  Works only through struct flash.
+ *
+ * Partition names understood by firmware_find_part() besides the table's:
+ *   "bootloader"       bootloader offset .. 0x8000 (the second-stage loader)
+ *   "partition_table"  0x8000 .. 0x9000
+ *   "vfs"              MicroPython >= 1.26 implicit filesystem: from the end
+ *                      of the last partition to the end of flash, when the
+ *                      table has no 'vfs' of its own (part.implicit is set). */
+#ifndef MPI_FIRMWARE_H
+#define MPI_FIRMWARE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "chip.h"
+#include "err.h"
+#include "flash.h"
+#include "image.h"
+#include "ptable.h"
+
+enum firmware_kind {
+    FW_IMAGE,      /* file starting at the bootloader (micropython.org .bin) */
+    FW_DUMP,       /* file starting at flash 0x0 (a full flash dump) */
+    FW_DEVICE,     /* a chip behind the loader */
+    FW_FS_IMAGE,   /* a plain littlefs image: one implicit 'vfs' at 0 */
+};
+
+struct firmware {
+    struct flash *flash;
+    enum firmware_kind kind;
+    const struct chip *chip;          /* NULL for FW_FS_IMAGE */
+    uint32_t boot_offset;             /* flash address of the bootloader */
+    struct image_info boot;           /* the bootloader's header */
+    uint32_t header_flash_size;       /* flash size from the bootloader header */
+    uint32_t flash_size;              /* working flash size (header or -f) */
+    struct ptable table;
+};
+
+/* Read the bootloader header and the partition table from `flash`.
+ * `flash` must already address flash correctly (files: base offset set). */
+int firmware_load(struct firmware *fw, struct flash *flash, enum firmware_kind kind,
+                  struct err *e);
+
+/* Find a partition by name, including the pseudo partitions above.  On
+ * failure the message names the partition and the firmware. */
+int firmware_find_part(const struct firmware *fw, const char *name, struct part *out,
+                       struct err *e);
+
+/* The implicit MicroPython 'vfs' partition, if this table implies one:
+ * no partition named vfs, data space after the last partition. */
+bool firmware_implicit_vfs(const struct firmware *fw, struct part *out);
+
+#endif

@@ -1,0 +1,47 @@
+/* The one flash interface: a flat space of flash addresses that a firmware
+ * file, a plain filesystem image and a device all implement.  Every
+ * operation (table rewrite, partition read/write, littlefs) is written once
+ * against it.
+ *
+ * Semantics, identical for every backend:
+ *   read   - bytes at [addr, addr+len).  Addresses the backend does not hold
+ *            (past the end of a firmware file) read as 0xFF, as erased flash.
+ *   write  - make [addr, addr+len) equal to buf.  The backend erases whatever
+ *            it must first (a device erases and rewrites whole sectors); the
+ *            caller never has to erase before writing.
+ *   erase  - make [addr, addr+len) read as 0xFF.
+ *   flush  - push any cached writes to the backing store (a device verifies
+ *            them); a no-op for backends without a cache.
+ * `size` is the flash size in bytes: no access may reach past it.
+ * All addresses are absolute flash addresses; a backend translates them
+ * (a firmware file that starts at the bootloader has a base offset). */
+#ifndef MPI_FLASH_H
+#define MPI_FLASH_H
+
+#include <stdint.h>
+#include "err.h"
+
+struct flash;
+
+struct flash_ops {
+    int (*read)(struct flash *f, uint32_t addr, void *buf, uint32_t len, struct err *e);
+    int (*write)(struct flash *f, uint32_t addr, const void *buf, uint32_t len, struct err *e);
+    int (*erase)(struct flash *f, uint32_t addr, uint32_t len, struct err *e);
+    int (*flush)(struct flash *f, struct err *e);   /* may be NULL */
+    void (*destroy)(struct flash *f);               /* frees the backend */
+};
+
+struct flash {
+    const struct flash_ops *ops;
+    uint32_t size;          /* flash size in bytes */
+    const char *name;       /* for messages: file name or port */
+};
+
+/* Bounds-checked wrappers: every caller goes through these. */
+int flash_read(struct flash *f, uint32_t addr, void *buf, uint32_t len, struct err *e);
+int flash_write(struct flash *f, uint32_t addr, const void *buf, uint32_t len, struct err *e);
+int flash_erase(struct flash *f, uint32_t addr, uint32_t len, struct err *e);
+int flash_flush(struct flash *f, struct err *e);
+void flash_destroy(struct flash *f);
+
+#endif
