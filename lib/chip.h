@@ -19,7 +19,29 @@ struct chip {
     /* Flash frequency names for header nibble values 0x0, 0x1, 0x2, 0xF
      * (NULL where the chip has no such code). */
     const char *freq_names[4];
+    /* Serial-loader facts (lib/loader*.c); see chip_loader below. */
+    const struct chip_loader *ld;
 };
+
+/* What the ROM loader and the flasher stub need to know about a chip
+ * (docs/esp-loader-protocol.md §1.4, §2, §4).  Register addresses are
+ * absolute; SPI offsets are relative to spi_base. */
+struct chip_loader {
+    uint32_t magic[4];         /* CHIP_DETECT_MAGIC values at 0x40001000 (0 = unused) */
+    uint8_t rom_status_len;    /* status bytes in ROM replies: 2 (ESP8266) or 4 */
+    bool rom_begin16;          /* ROM FLASH_BEGIN takes 16 bytes, not 20 (ESP32, ESP8266) */
+    bool rom_is_8266;          /* no MD5/deflate/READ_FLASH_SLOW/CHANGE_BAUDRATE/SPI_ATTACH in ROM */
+    uint32_t spi_base;         /* SPI0/1 (SPIMEM1) controller driving the flash */
+    uint8_t spi_usr, spi_usr1, spi_usr2, spi_mosi_dlen, spi_miso_dlen, spi_w0; /* dlen 0: none */
+    uint32_t efuse_base;
+    uint32_t mac_reg;          /* MAC word 0; word 1 at +4 (ESP8266: OTP MAC0, see loader) */
+    uint32_t uart_clkdiv_reg;  /* for the crystal estimate (C2 ROM baud rule) */
+    uint8_t xtal_clk_div;
+    const char *stub;          /* stub image name in the embedded table ("esp32c3") */
+};
+
+/* Chip whose ROM returns `magic` at 0x40001000; NULL if none. */
+const struct chip *chip_by_magic(uint32_t magic);
 
 /* Lookup; NULL when unknown. */
 const struct chip *chip_by_name(const char *name);     /* "esp32-s3" and "ESP32S3" too */

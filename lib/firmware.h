@@ -25,6 +25,7 @@ enum firmware_kind {
     FW_DUMP,       /* file starting at flash 0x0 (a full flash dump) */
     FW_DEVICE,     /* a chip behind the loader */
     FW_FS_IMAGE,   /* a plain littlefs image: one implicit 'vfs' at 0 */
+    FW_APP_IMAGE,  /* an app image alone (.app-bin): no table, only --check-app */
 };
 
 struct firmware {
@@ -37,6 +38,26 @@ struct firmware {
     uint32_t flash_size;              /* working flash size (header or -f) */
     struct ptable table;
 };
+
+/* Decide what a file holds from its bytes: where the bootloader sits tells
+ * whether it starts at the bootloader or at flash 0x0.  Sets *kind and *base
+ * (the flash address of the file's first byte). */
+int firmware_detect(const uint8_t *buf, size_t len, enum firmware_kind *kind, uint32_t *base,
+                    struct err *e);
+
+/* Open a file (firmware, dump, fs image or app image) into memory and load
+ * it.  fw->flash is a flash_file (lib/flash_file.h) owned by fw. */
+int firmware_open_file(struct firmware *fw, const char *path, struct err *e);
+void firmware_close(struct firmware *fw);
+
+/* Human name of the kind: "firmware file", "flash dump", ... */
+const char *firmware_kind_name(enum firmware_kind kind);
+
+/* Read the image (bootloader or app) that starts at flash `addr`, at most
+ * `max` bytes long, header by segment header so a device is not asked for
+ * more than the image.  Fills *img (parsed and verified); *buf is malloc'd. */
+int firmware_read_image(struct flash *flash, uint32_t addr, uint32_t max, uint8_t **buf,
+                        struct image_info *img, struct err *e);
 
 /* Read the bootloader header and the partition table from `flash`.
  * `flash` must already address flash correctly (files: base offset set). */

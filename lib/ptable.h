@@ -52,12 +52,25 @@ struct ptable {
     bool has_md5;        /* the binary carried an MD5 row (always written) */
 };
 
-/* Decode `len` bytes (the table sector).  Verifies the MD5 row when present
- * and the end row; entries stay in table order. */
+/* Decode `len` bytes (the table sector, or at least the rows up to and
+ * including the end row).  Rows are read while their magic is AA 50; an MD5
+ * row (EB EB) is verified when present; then an all-0xFF row must follow.
+ * Entries stay in table order.  Errors name the table offset (0x8000) and the
+ * byte offset of the bad row within the table:
+ *   "no partition table at 0x8000 (erased sector)", "partition table at
+ *   0x8000: MD5 mismatch in row at +0x80", "...: no end row after ...".
+ * A 16-byte label has no NUL and is read whole.  t->has_md5 tells whether
+ * an MD5 row was present.  Tables with more than PTABLE_MAX_PARTS entries
+ * are refused. */
 int ptable_parse(const uint8_t *buf, size_t len, struct ptable *t, struct err *e);
-/* Encode into PTABLE_SECTOR bytes: entries, MD5 row, 0xFF to the end. */
+/* Encode into PTABLE_SECTOR bytes: entries, MD5 row, 0xFF to the end.
+ * t->n must be 0..PTABLE_MAX_PARTS (ptable_validate checks this). */
 void ptable_serialize(const struct ptable *t, uint8_t out[PTABLE_SECTOR]);
 /* Encode as gen_esp32part.py does: the same, only PTABLE_MAX_LEN long. */
+void ptable_serialize_gen(const struct ptable *t, uint8_t out[PTABLE_MAX_LEN]);
+/* General form of both: `len` (>= PTABLE_MAX_LEN) bytes; with md5 false no
+ * MD5 row is written (gen_esp32part --disable-md5sum). */
+void ptable_encode(const struct ptable *t, bool md5, uint8_t *out, size_t len);
 
 /* Lookup by label; NULL if absent. */
 const struct part *ptable_find(const struct ptable *t, const char *name);
@@ -75,10 +88,43 @@ int ptable_type_code(const char *name);
 int ptable_subtype_code(int type, const char *name);
 const char *ptable_type_name(int type);
 const char *ptable_subtype_name(int type, int subtype);
+/* The known keywords, comma-separated ("app, data, ..." for types when
+ * `subtypes` is false, else the subtypes of `type`), for error messages.
+ * Returns the full length like snprintf; `out` is NUL-terminated. */
+size_t ptable_keywords(int type, bool subtypes, char *out, size_t cap);
 
 /* The validation every new table goes through before anything is written:
  * names (unique, 1..16 bytes), alignment, overlaps (including the table
  * sector itself), entries beyond flash_size, otadata size, entry count. */
 int ptable_validate(const struct ptable *t, uint32_t flash_size, struct err *e);
+/* The same, also reporting which entry (index into t->p) is at fault, or -1
+ * when the error is about the table as a whole.  flash_size 0 skips the
+ * flash-size check.  The checks mirror gen_esp32part.py's verify():
+ *   - entry count 0..PTABLE_MAX_PARTS;
+ *   - each entry: name 1..16 bytes, size > 0, end within 4 GiB, offset
+ *     aligned (app 0x10000, every other type 0x1000), app size aligned to
+ *     0x1000 (data sizes need no alignment: IDF ships 0x36FFFC), ota and
+ *     coredump data never readonly, read-write nvs at least 0x3000;
+ *   - names unique;
+ *   - sorted by offset: nothing below 0x9000 (end of the table sector)
+ *     except the bootloader/partition_table pseudo entries, no overlaps;
+ *   - at most one otadata (data/ota) and one TEE otadata (data/tee_ota),
+ *     each exactly 0x2000;
+ *   - the highest end within flash_size. */
+int ptable_validate_at(const struct ptable *t, uint32_t flash_size, int *bad, struct err *e);
+
+/* Read an ESP-IDF partition CSV as gen_esp32part.py does (see ptable_csv.c
+ * for the rules).  `filename` names the file in errors, which are one line:
+ *   "partitions.csv:5: partitions overlap: 'factory' at 0x1f0000, previous
+ *    partition ends at 0x200000".
+ * The table is validated (ptable_validate_at) against flash_size (0 = no
+ * size check) before it is returned; entries stay in file order. */
+int ptable_from_csv(const char *text, size_t len, const char *filename,
+                    uint32_t flash_size, struct ptable *t, struct err *e);
+/* Write the table as CSV text in gen_esp32part's style (named types and
+ * subtypes, sizes with K/M when exact, offsets hex, flags colon-separated).
+ * Returns the length the whole text needs (without the NUL), like snprintf;
+ * `out` is always NUL-terminated when cap > 0. */
+size_t ptable_to_csv(const struct ptable *t, char *out, size_t cap);
 
 #endif

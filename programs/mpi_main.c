@@ -1,2 +1,183 @@
+/* mp-image-tool-esp32: open the input, print its summary, then carry out the
+ * options in the Python tool's order (reference §1 "Data flow"):
+ *   -x (and stop) | table and flash size | --erase | --erase-fs | --read |
+ *   --write | --check-app | --fs ... | output file
+ * A firmware file is edited in memory and written once, atomically, to the
+ * output file at the end; the input file is never modified. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flash_file.h"
+#include "mpi_args.h"
+#include "mpi_run.h"
+#include "out.h"
 #include "programs.h"
-int mpi_main(int argc, char **argv) { (void)argc; (void)argv; return 0; }
+
+struct firmware *mpi_firmware(struct mpi_run *run) { return &run->fw; }
+const char *mpi_input_name(struct mpi_run *run) { return run->opts.input; }
+void *mpi_fs_state(struct mpi_run *run) { return run->fs_state; }
+void mpi_set_fs_state(struct mpi_run *run, void *state) { run->fs_state = state; }
+
+void mpi_name_fragment(struct mpi_run *run, const char *fmt, ...)
+{
+    size_t n = strlen(run->out_ext);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(run->out_ext + n, sizeof run->out_ext - n, fmt, ap);
+    va_end(ap);
+}
+
+/* "-key=a=b,c": fields joined with '=', items with ','; empty fields and, for
+ * partition lists, zero numbers dropped; numbers in decimal (§2.3). */
+void mpi_list_fragment(struct mpi_run *run, const char *key, const char *list, bool parts)
+{
+    char buf[1024] = "";
+    size_t n = 0;
+    if (parts) {
+        struct layout_item items[ARG_MAX_ITEMS];
+        struct err e;
+        int k = parse_parts(list, items, ARG_MAX_ITEMS, &e);
+        for (int i = 0; i < k && n < sizeof buf; i++) {
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", i ? "," : "", items[i].name);
+            if (items[i].subtype[0] && n < sizeof buf)
+                n += (size_t)snprintf(buf + n, sizeof buf - n, "=%s", items[i].subtype);
+            if (items[i].offset && n < sizeof buf)
+                n += (size_t)snprintf(buf + n, sizeof buf - n, "=%u", items[i].offset);
+            if (items[i].size && n < sizeof buf)
+                n += (size_t)snprintf(buf + n, sizeof buf - n, "=%u", items[i].size);
+        }
+    } else {
+        struct arg_list l;
+        struct err e;
+        if (parse_list(list, &l, &e) == 0)
+            for (int i = 0; i < l.n && n < sizeof buf; i++)
+                for (int j = 0; j < l.item[i].n && n < sizeof buf; j++)
+                    if (l.item[i].field[j][0])
+                        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s",
+                                              j ? "=" : (i ? "," : ""), l.item[i].field[j]);
+    }
+    mpi_name_fragment(run, "-%s=%s", key, buf);
+}
+
+/* Output name: the input's base name with the fragments put before its
+ * extension, in the current directory (§2.3). */
+static void output_name(struct mpi_run *run, char *out, size_t cap)
+{
+    const char *in = run->opts.input;
+    const char *base = strrchr(in, '/');
+    base = base ? base + 1 : in;
+    const char *dot = strrchr(base, '.');
+    const char *ext = run->out_ext[0] ? run->out_ext : "-fs";
+    if (!dot || dot == base)
+        snprintf(out, cap, "%s%s", base, ext);
+    else
+        snprintf(out, cap, "%.*s%s%s", (int)(dot - base), base, ext, dot);
+}
+
+static bool is_port(const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(name, "/dev/", 5) == 0 || strstr(name, "://") != NULL ||
+           (n >= 2 && strchr("uac", name[0]) && strspn(name + 1, "0123456789") == n - 1) ||
+           (strncmp(name, "COM", 3) == 0 && n > 3 && strspn(name + 3, "0123456789") == n - 3);
+}
+
+static int open_input(struct mpi_run *run, struct err *e)
+{
+    const char *in = run->opts.input;
+    out_info("Opening %s...", in);
+    if (is_port(in)) {
+        run->is_device = true;
+        return mpi_open_device(run, e);
+    }
+    if (firmware_open_file(&run->fw, in, e))
+        return -1;
+    run->opened = true;
+    return 0;
+}
+
+static bool writes_requested(const struct mpi_opts *o)
+{
+    return mpi_table_requested(o) || o->erase || o->erase_fs || o->write || o->ota_update;
+}
+
+static int save_output(struct mpi_run *run, struct err *e)
+{
+    struct firmware *fw = &run->fw;
+    if (run->is_device)
+        return 0;
+    bool dirty = flash_file_dirty(fw->flash);
+    if (!run->opts.output && !writes_requested(&run->opts) && !dirty)
+        return 0;
+    char name[4096];
+    if (run->opts.output)
+        snprintf(name, sizeof name, "%s", run->opts.output);
+    else
+        output_name(run, name, sizeof name);
+    out_action("Writing output file: %s...", name);
+    return flash_file_save(fw->flash, name, e);
+}
+
+static int run_commands(struct mpi_run *run, struct err *e)
+{
+    const struct mpi_opts *o = &run->opts;
+    out_info("Running mp-image-tool-esp32 v%s (C).", MPI_VERSION);
+    if (open_input(run, e))
+        return -1;
+    mpi_print_summary(run);
+    if (o->extract_app)
+        return mpi_extract_app(run, e);
+    if (o->flash)
+        return mpi_flash(run, e);
+    if (mpi_table_requested(o) && mpi_change_table(run, e))
+        return -1;
+    if (o->erase && mpi_erase(run, e))
+        return -1;
+    if (o->erase_fs && mpi_erase_fs(run, e))
+        return -1;
+    if (o->read && mpi_read(run, e))
+        return -1;
+    if (o->write && mpi_write(run, e))
+        return -1;
+    if (o->ota_update && mpi_ota_update(run, e))
+        return -1;
+    if (o->check_app && mpi_check_app(run, e))
+        return -1;
+    for (int i = 0; i < o->n_fs; i++)
+        if (mpi_fs(run, o->fs[i].argc, o->fs[i].argv, e))
+            return -1;
+    if (o->n_fs && mpi_fs_finish(run, e))
+        return -1;
+    if (run->is_device)
+        return flash_flush(run->fw.flash, e);
+    return save_output(run, e);
+}
+
+int mpi_main(int argc, char **argv)
+{
+    struct mpi_run *run = calloc(1, sizeof *run);
+    struct err e;
+    if (!run) {
+        out_error("out of memory");
+        return 1;
+    }
+    int rc = mpi_parse_args(argc, argv, &run->opts);
+    if (rc != 0) {
+        free(run);
+        return rc < 0 ? 2 : 0;
+    }
+    out_quiet = run->opts.quiet;
+    err_clear(&e);
+    rc = run_commands(run, &e);
+    if (rc)
+        out_error("%s", e.msg);
+    mpi_fs_cleanup(run);
+    if (run->is_device)
+        mpi_close_device(run);
+    else if (run->opened)
+        firmware_close(&run->fw);
+    free(run);
+    return rc ? 1 : 0;
+}

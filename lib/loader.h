@@ -1,0 +1,177 @@
+/* The ESP serial loader protocol, client side: the ROM bootloader and the
+ * flasher stub, spoken over a struct port.  Facts and references:
+ * ../shared/docs/esp-loader-protocol.md (section numbers below refer to it).
+ *
+ *   loader_open()    open the port, reset into download mode, sync, detect
+ *                    the chip, upload (or reuse) the stub, raise the baud
+ *   loader_attach()  SPI attach, read the flash id, set the flash size
+ *   loader_write/read/erase/md5   flash access, verified by MD5
+ *   loader_close()   the --after action, close the port
+ *
+ * Every failure names the command, the address and what the chip said.
+ * Nothing here prints: notes go to opts->log, progress to opts->progress. */
+#ifndef MPI_LOADER_H
+#define MPI_LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chip.h"
+#include "err.h"
+#include "port.h"
+#include "slip.h"
+
+/* Opcodes (§2.1). */
+enum {
+    LOADER_FLASH_BEGIN = 0x02, LOADER_FLASH_DATA = 0x03, LOADER_FLASH_END = 0x04,
+    LOADER_MEM_BEGIN = 0x05, LOADER_MEM_END = 0x06, LOADER_MEM_DATA = 0x07,
+    LOADER_SYNC = 0x08, LOADER_WRITE_REG = 0x09, LOADER_READ_REG = 0x0A,
+    LOADER_SPI_SET_PARAMS = 0x0B, LOADER_SPI_ATTACH = 0x0D, LOADER_READ_FLASH_SLOW = 0x0E,
+    LOADER_CHANGE_BAUDRATE = 0x0F, LOADER_FLASH_DEFL_BEGIN = 0x10,
+    LOADER_FLASH_DEFL_DATA = 0x11, LOADER_FLASH_DEFL_END = 0x12, LOADER_SPI_FLASH_MD5 = 0x13,
+    LOADER_GET_SECURITY_INFO = 0x14, LOADER_ERASE_FLASH = 0xD0, LOADER_ERASE_REGION = 0xD1,
+    LOADER_READ_FLASH = 0xD2, LOADER_RUN_USER_CODE = 0xD3,
+};
+
+enum loader_before {
+    LOADER_BEFORE_DEFAULT,        /* reset strategies in esptool's order */
+    LOADER_BEFORE_USB_RESET,      /* USB-Serial/JTAG sequence */
+    LOADER_BEFORE_NO_RESET,       /* just sync */
+    LOADER_BEFORE_NO_RESET_NO_SYNC,
+};
+
+enum loader_after {
+    LOADER_AFTER_HARD_RESET,      /* RTS pulse: run the app */
+    LOADER_AFTER_SOFT_RESET,      /* ROM: FLASH_BEGIN(0)+FLASH_END(run); stub: ESP8266 only */
+    LOADER_AFTER_NO_RESET,        /* stay in the loader (a stub reboots into the ROM) */
+    LOADER_AFTER_NO_RESET_STUB,   /* leave the stub running for the next session */
+};
+
+/* Progress: `what` is "Writing", "Reading", "Erasing", "Verifying"... */
+typedef void (*loader_progress_fn)(void *ctx, const char *what, uint32_t addr,
+                                   uint64_t done, uint64_t total);
+typedef void (*loader_log_fn)(void *ctx, const char *msg);
+/* One SLIP frame payload; tx = host to chip. */
+typedef void (*loader_trace_fn)(void *ctx, bool tx, const uint8_t *buf, size_t len);
+
+struct loader_opts {
+    const char *chip;             /* NULL or "auto": detect; else must match */
+    uint32_t baud;                /* 0 = 115200; connect happens at min(115200, baud) */
+    enum loader_before before;
+    enum loader_after after;
+    const char *reset_sequence;   /* custom "D0|R1|W0.1|D1|R0|W0.05|D0"; NULL = none */
+    bool no_stub;                 /* ROM only */
+    int connect_attempts;         /* 0 = try forever; <0 = default (7) */
+    bool usb_jtag;                /* port is Espressif USB-Serial/JTAG (reset choice) */
+    loader_log_fn log;
+    loader_progress_fn progress;
+    loader_trace_fn trace;
+    void *ctx;
+};
+
+/* Fill defaults (baud 115200, 7 attempts, hard reset after). */
+void loader_opts_init(struct loader_opts *o);
+
+#define LOADER_FRAME_MAX (0x4000 + 256)
+
+struct loader {
+    struct port *port;
+    struct loader_opts o;
+    const struct chip *chip;
+    bool stub;                 /* a flasher stub answers (uploaded or found running) */
+    bool stub_reused;          /* the stub was already running at connect */
+    bool secure_download;      /* GET_SECURITY_INFO flag bit 2 */
+    uint32_t sec_flags;
+    bool have_security_info;
+    uint32_t flash_id;         /* from RDID (0 until loader_attach) */
+    uint32_t flash_size;       /* bytes, 0 until loader_attach */
+    bool attached;
+    char boot_log[512];        /* bytes seen outside frames (boot banner), NUL-terminated */
+    size_t boot_log_len;
+    /* receiving */
+    struct slip_decoder dec;
+    uint8_t frame[LOADER_FRAME_MAX];
+    size_t frame_len;
+    uint8_t rx[4096];
+    size_t rx_pos, rx_len;
+    /* last reply */
+    uint32_t last_value;
+    uint8_t last_status[2];
+    bool last_unsupported;     /* the chip did not know the command */
+    bool lines[2];             /* DTR, RTS as last set */
+    bool sync_zero;            /* every SYNC reply had value 0: a stub answers */
+    uint8_t pkt[LOADER_FRAME_MAX + 16];
+    uint8_t tx[2 * (LOADER_FRAME_MAX + 16) + 2];
+};
+
+/* Open `port_name`, connect and prepare the chip.  On success *out owns the
+ * port.  The message of a failed connect says why ("Wrong boot mode",
+ * "No serial data received", "This chip is ESP32-C3, not ESP32"). */
+int loader_open(struct loader **out, const char *port_name, const struct loader_opts *o,
+                struct err *e);
+/* The same on an already open port (tests: a fake or in-process port).
+ * The loader takes ownership of `p`. */
+int loader_open_port(struct loader **out, struct port *p, const struct loader_opts *o,
+                     struct err *e);
+/* Run the --after action, close the port, free. */
+void loader_close(struct loader *l);
+
+/* SPI attach, read the flash id and detect the size (or use `size` when
+ * non-zero), then SPI_SET_PARAMS.  Idempotent. */
+int loader_attach(struct loader *l, uint32_t size, struct err *e);
+
+/* Flash size in bytes for an RDID capacity byte (§4.3); 0 if unknown. */
+uint32_t loader_size_from_id(uint32_t flash_id);
+
+int loader_read_reg(struct loader *l, uint32_t addr, uint32_t *val, struct err *e);
+int loader_write_reg(struct loader *l, uint32_t addr, uint32_t val, uint32_t mask,
+                     uint32_t delay_us, struct err *e);
+int loader_read_mac(struct loader *l, uint8_t mac[6], struct err *e);
+/* Chip revision as major*100+minor where known (ESP32-P4 stub choice); -1. */
+int loader_chip_revision(struct loader *l);
+
+/* MD5 of flash [addr, addr+len) computed by the chip. */
+int loader_md5(struct loader *l, uint32_t addr, uint32_t len, uint8_t md5[16],
+               struct err *e);
+
+/* Write `len` bytes at `addr`, then compare the chip's MD5 of the region
+ * with ours.  `compress`: deflate (default with a stub).  With the ROM the
+ * address must be 4 KiB aligned (the ROM erases whole sectors). */
+int loader_write(struct loader *l, uint32_t addr, const void *data, uint32_t len,
+                 bool compress, struct err *e);
+/* Read flash: the stub's READ_FLASH (acked, MD5-checked) or the ROM's
+ * 64-byte READ_FLASH_SLOW. */
+int loader_read(struct loader *l, uint32_t addr, void *buf, uint32_t len, struct err *e);
+/* Erase a region (4 KiB aligned): stub ERASE_REGION, ROM FLASH_BEGIN. */
+int loader_erase_region(struct loader *l, uint32_t addr, uint32_t len, struct err *e);
+/* Erase the whole chip: stub ERASE_FLASH; ROM: FLASH_BEGIN over the flash size. */
+int loader_erase_all(struct loader *l, struct err *e);
+
+/* Low level: send a command, wait for its reply.  `resp_len` is the payload
+ * that precedes the status bytes (-1: whatever the reply carries).  On
+ * success `*payload`/`*plen` (may be NULL) point into l->frame. */
+int loader_command(struct loader *l, uint8_t op, const void *data, size_t len, uint32_t chk,
+                   unsigned timeout_ms, int resp_len, const uint8_t **payload, size_t *plen,
+                   const char *what, struct err *e);
+
+/* ---- reset sequences (§3.2) ---- */
+enum reset_op { RESET_DTR, RESET_RTS, RESET_BOTH, RESET_WAIT };
+struct reset_step {
+    enum reset_op op;
+    bool dtr, rts;       /* values for DTR/RTS/BOTH */
+    unsigned ms;         /* for WAIT */
+};
+#define RESET_MAX_STEPS 32
+/* Parse "D0|R1|W0.1|D1|R0|W0.05|D0" (U takes "dtr,rts").  Returns the step
+ * count or -1 with e filled. */
+int loader_reset_parse(const char *seq, struct reset_step *steps, int max, struct err *e);
+/* Run steps on the port.  `lines` = {dtr, rts} as last set (updated), so a
+ * D or R step changes one line and keeps the other. */
+int loader_reset_run(struct port *p, const struct reset_step *steps, int n, bool lines[2],
+                     struct err *e);
+
+/* Text for a status pair, ROM or stub flavour (§1.6). */
+const char *loader_error_text(bool stub, uint8_t st0, uint8_t st1);
+
+#endif

@@ -1,0 +1,19 @@
+/* OTA state of a firmware: which app the bootloader will start, and which
+ * slot an update goes to, from the otadata partition (ESP-IDF's rules, see
+ * lib/otadata.h); and writing an app image to the next slot. */
+#ifndef MPI_OP_OTA_H
+#define MPI_OP_OTA_H
+
+#include <stdbool.h>
+
+#include "firmware.h"
+
+struct ota_status {
+    bool has_otadata;                   /* the table has a data/ota partition */
+    char current[PTABLE_NAME_MAX + 1];  /* partition the bootloader boots */
+    char next[PTABLE_NAME_MAX + 1];     /* partition an update would go to */
+};
+
+int op_ota_status(struct firmware *fw, struct ota_status *st, struct err *e);
+
+#endif

@@ -1,0 +1,26 @@
+/* Internals shared by the port implementations (port*.c).  Not for the
+ * loader or the programs: they use port.h only. */
+#ifndef MPI_PORT_IMPL_H
+#define MPI_PORT_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "port.h"
+
+struct port *port_serial_open(const char *path, uint32_t baud, struct err *e);
+struct port *port_tcp_open(const char *hostport, uint32_t baud, struct err *e);
+struct port *port_rfc2217_open(const char *hostport, uint32_t baud, struct err *e);
+
+/* Linux termios2/BOTHER: any integer baud (port_serial_baud.c, which cannot
+ * include <termios.h> because <asm/termbits.h> redefines its types). */
+int port_serial_set_baud_any(int fd, uint32_t baud);
+
+/* File-descriptor helpers used by every fd-backed port. */
+int port_fd_read(int fd, void *buf, size_t len, int timeout_ms, const char *name,
+                 struct err *e);
+int port_fd_write(int fd, const void *buf, size_t len, const char *name, struct err *e);
+/* Connect a TCP socket to "host:port" (IPv4/IPv6, TCP_NODELAY); fd or -1. */
+int port_tcp_connect(const char *hostport, struct err *e);
+
+#endif

@@ -1,0 +1,124 @@
+/* socket://HOST:PORT - a raw TCP byte stream (a serial server such as
+ * ser2net in raw mode, or espemu --tcp).  There are no modem lines and no
+ * baud control: the server's side decides both, so has_lines is false and
+ * set_baud only records the number. */
+#include "port.h"
+#include "port_impl.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+struct tcp_port {
+    struct port base;
+    int fd;
+};
+
+int port_tcp_connect(const char *hostport, struct err *e)
+{
+    char host[256];
+    const char *colon = strrchr(hostport, ':');
+    if (!colon || colon == hostport || !colon[1] || (size_t)(colon - hostport) >= sizeof host)
+        return err_set(e, "%s: expected HOST:PORT", hostport);
+    size_t hl = (size_t)(colon - hostport);
+    memcpy(host, hostport, hl);
+    host[hl] = '\0';
+    /* [::1]:port */
+    if (host[0] == '[' && hl >= 2 && host[hl - 1] == ']') {
+        memmove(host, host + 1, hl - 2);
+        host[hl - 2] = '\0';
+    }
+    char service[32];
+    snprintf(service, sizeof service, "%s", colon + 1);
+    char *q = strchr(service, '?');     /* pyserial-style options are ignored */
+    if (q)
+        *q = '\0';
+
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+    struct addrinfo *res;
+    int rc = getaddrinfo(host, service, &hints, &res);
+    if (rc != 0)
+        return err_set(e, "%s: %s", hostport, gai_strerror(rc));
+    int fd = -1, saved = 0;
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0)
+            continue;
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+            break;
+        saved = errno;
+        close(fd);
+        fd = -1;
+    }
+    freeaddrinfo(res);
+    if (fd < 0) {
+        errno = saved;
+        return err_sys(e, "%s: cannot connect", hostport);
+    }
+    int one = 1;
+    /* Small request/response packets: never wait for Nagle. */
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    return fd;
+}
+
+static int tcp_read(struct port *p, void *buf, size_t len, int timeout_ms, struct err *e)
+{
+    return port_fd_read(((struct tcp_port *)p)->fd, buf, len, timeout_ms, p->name, e);
+}
+
+static int tcp_write(struct port *p, const void *buf, size_t len, struct err *e)
+{
+    return port_fd_write(((struct tcp_port *)p)->fd, buf, len, p->name, e);
+}
+
+static int tcp_set_baud(struct port *p, uint32_t baud, struct err *e)
+{
+    (void)e;
+    p->baud = baud;
+    return 0;
+}
+
+static int tcp_set_lines(struct port *p, bool dtr, bool rts, struct err *e)
+{
+    (void)p, (void)dtr, (void)rts, (void)e;
+    return 0;
+}
+
+static void tcp_close(struct port *p)
+{
+    close(((struct tcp_port *)p)->fd);
+    free(p);
+}
+
+static const struct port_ops tcp_ops = {
+    tcp_read, tcp_write, tcp_set_baud, tcp_set_lines, tcp_close,
+};
+
+struct port *port_tcp_open(const char *hostport, uint32_t baud, struct err *e)
+{
+    int fd = port_tcp_connect(hostport, e);
+    if (fd < 0) {
+        err_prefix(e, "socket://");
+        return NULL;
+    }
+    struct tcp_port *t = calloc(1, sizeof *t);
+    if (!t) {
+        close(fd);
+        err_set(e, "out of memory");
+        return NULL;
+    }
+    t->fd = fd;
+    t->base.ops = &tcp_ops;
+    t->base.has_lines = false;
+    t->base.baud = baud;
+    snprintf(t->base.name, sizeof t->base.name, "socket://%s", hostport);
+    return &t->base;
+}
