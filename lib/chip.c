@@ -11,7 +11,7 @@
 #define FREQ_H2   { "24m", "16m", "12m", "48m" }
 #define FREQ_C6   { "40m", NULL, "20m", "80m" }
 
-/* Loader facts per chip (ET5 esptool/targets/*.py, protocol doc §4.2). */
+/* Loader facts per chip (ET5 esptool/targets/ESPxx.py, protocol doc §4.2). */
 #define SPI_NEW 0x18, 0x1C, 0x20, 0x24, 0x28, 0x58
 static const struct chip_loader ld_esp8266 = {
     { 0xFFF0C101 }, 2, true, true, 0x60000200, 0x1C, 0x20, 0x24, 0, 0, 0x40,

@@ -175,6 +175,22 @@ int firmware_load(struct firmware *fw, struct flash *flash, enum firmware_kind k
     return 0;
 }
 
+/* A file that ends inside the partition table is truncated: the missing
+ * bytes would read as erased flash and fake a valid-looking table. */
+static int check_file_covers_table(const struct firmware *fw, uint32_t base, size_t len,
+                                   struct err *e)
+{
+    if (fw->kind != FW_IMAGE && fw->kind != FW_DUMP)
+        return 0;
+    uint32_t rows = (uint32_t)fw->table.n + 1 + (fw->table.has_md5 ? 1 : 0);
+    uint64_t need = PTABLE_OFFSET + (uint64_t)rows * PTABLE_ENTRY_LEN;
+    if ((uint64_t)base + len < need)
+        return err_set(e, "truncated: the file ends at flash 0x%llx, inside the partition table "
+                          "(0x%x-0x%llx)", (unsigned long long)base + len, PTABLE_OFFSET,
+                       (unsigned long long)need);
+    return 0;
+}
+
 int firmware_open_file(struct firmware *fw, const char *path, struct err *e)
 {
     uint8_t *buf;
@@ -201,7 +217,7 @@ int firmware_open_file(struct firmware *fw, const char *path, struct err *e)
     struct flash *flash = flash_file_new(buf, len, base, size, path, trim, e);
     if (!flash)
         return -1;
-    if (firmware_load(fw, flash, kind, e)) {
+    if (firmware_load(fw, flash, kind, e) || check_file_covers_table(fw, base, len, e)) {
         flash_destroy(flash);
         fw->flash = NULL;
         return err_prefix(e, "%s: ", path);

@@ -235,6 +235,10 @@ struct lfs {
     bool alloc_valid;
     int writers;            /* open files with blocks not yet committed */
     struct lfs_file *files; /* open files (their new blocks are in use) */
+    /* pairs an operation holds across commits: relocations update them
+     * (littlefs keeps its open mdirs in a list for the same reason) */
+    lfs_block_t *track[4];
+    int ntrack;
 };
 
 /* Set the error code and message; returns -1. */

@@ -16,4 +16,11 @@ struct ota_status {
 
 int op_ota_status(struct firmware *fw, struct ota_status *st, struct err *e);
 
+/* Write an app image to the next OTA slot (checked like --write: a valid
+ * app for this chip that fits) and make it the one that boots next.
+ * rollback: state NEW (the app must confirm itself) instead of UNDEFINED.
+ * *slot_name receives the partition written. */
+int op_ota_update(struct firmware *fw, const uint8_t *app, size_t len, bool rollback,
+                  char slot_name[PTABLE_NAME_MAX + 1], struct err *e);
+
 #endif

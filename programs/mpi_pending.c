@@ -4,8 +4,6 @@
 int mpi_open_device(struct mpi_run *run, struct err *e) { (void)run; return err_set(e, "devices: not yet"); }
 void mpi_close_device(struct mpi_run *run) { (void)run; }
 int mpi_flash(struct mpi_run *run, struct err *e) { (void)run; return err_set(e, "--flash: not yet"); }
-int mpi_ota_update(struct mpi_run *run, struct err *e) { (void)run; return err_set(e, "--ota-update: not yet"); }
-int op_ota_status(struct firmware *fw, struct ota_status *v, struct err *e) { (void)fw; (void)e; v->has_otadata = false; return 0; }
 int mpi_fs(struct mpi_run *run, int argc, char **argv, struct err *e) { (void)run; (void)argc; (void)argv; return err_set(e, "--fs: not yet"); }
 int mpi_fs_finish(struct mpi_run *run, struct err *e) { (void)run; (void)e; return 0; }
 void mpi_fs_cleanup(struct mpi_run *run) { (void)run; }

@@ -36,15 +36,15 @@ static void print_row(const struct part *p)
     snprintf(size, sizeof size, "0x%x", p->size);
     snprintf(end, sizeof end, "0x%x", p->offset + p->size);
     snprintf(flags, sizeof flags, "0x%x", p->flags);
-    out_data("  %-16s %-8s %-8s %10s %10s %10s %5s %10s%s", p->name, type, sub, off, size, end,
+    out_info("  %-16s %-8s %-8s %10s %10s %10s %5s %10s%s", p->name, type, sub, off, size, end,
              flags, human,
              p->implicit ? "  implicit (MicroPython >= 1.26)" : "");
 }
 
 void mpi_print_table(const struct firmware *fw, const struct ptable *t, uint32_t flash_size)
 {
-    out_data("Partition table (flash size: %uMB):", flash_size / MB);
-    out_data("%-18s %-8s %-8s %10s %10s %10s %5s", "# Name", "Type", "SubType", "Offset", "Size",
+    out_info("Partition table (flash size: %uMB):", flash_size / MB);
+    out_info("%-18s %-8s %-8s %10s %10s %10s %5s", "# Name", "Type", "SubType", "Offset", "Size",
              "End", "Flags");
     for (int i = 0; i < t->n; i++)
         print_row(&t->p[i]);
@@ -69,11 +69,11 @@ static void print_app_fill(struct mpi_run *run)
         return;
     }
     uint32_t used = r.img.total_len;
-    out_data("Micropython app fills %.1f%% of %s partition (%d kB free)",
+    out_info("Micropython app fills %.1f%% of %s partition (%d kB free)",
              100.0 * used / app->size, app->name,
              (int)(((int64_t)app->size - used) / 1024));
     if (r.img.has_app_desc)
-        out_data("App: %s %s (ESP-IDF %s, built %s %s)",
+        out_info("App: %s %s (ESP-IDF %s, built %s %s)",
                  r.img.app.project_name[0] ? r.img.app.project_name : "(no name)",
                  r.img.app.version, r.img.app.idf_ver, r.img.app.date, r.img.app.time);
 }

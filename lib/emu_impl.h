@@ -1,0 +1,175 @@
+/* Internals shared by lib/emu*.c: the per-chip facts the emulator needs
+ * (emu_chip.c), the flash file (emu_flash.c), the register file with the
+ * SPI user-command engine (emu_regs.c) and the chip state (emu.c).
+ * Not for other modules: they use emu.h. */
+#ifndef MPI_EMU_IMPL_H
+#define MPI_EMU_IMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <zlib.h>
+
+#include "emu.h"
+#include "slip.h"
+
+/* ---- per-chip facts (emu_chip.c) ---------------------------------------- */
+
+struct emu_reg {
+    uint32_t addr, value;
+};
+
+struct emu_chip {
+    const char *name;
+    uint8_t status_len;         /* ROM status bytes: 2 on ESP8266, else 4 */
+    bool rom_begin20;           /* ROM FLASH_BEGIN takes 16 or 20 bytes (else 16 only) */
+    bool rom_esp32_family;      /* SPI_ATTACH, SET_PARAMS, READ_FLASH_SLOW,
+                                 * CHANGE_BAUDRATE, DEFL_*, MD5 in ROM */
+    uint8_t secinfo_len;        /* GET_SECURITY_INFO payload: 0 none, 12, 20 */
+    uint16_t chip_id;           /* image chip id (in GET_SECURITY_INFO) */
+    uint32_t api_version;       /* last word of GET_SECURITY_INFO */
+    uint32_t magic;             /* CHIP_DETECT_MAGIC_REG 0x40001000 */
+    uint8_t err_no_begin;       /* ROM error for DATA without BEGIN (0x05 / 0x64) */
+    /* SPI0/1 controller used for user commands */
+    uint32_t spi_base;
+    uint8_t spi_usr, spi_usr1, spi_usr2, spi_mosi_dlen, spi_miso_dlen, spi_w0;
+    bool spi_addr_msb;          /* address left-aligned in SPI_ADDR (ESP8266, ESP32) */
+    uint32_t uart_clkdiv_reg;
+    uint32_t xtal_mhz;
+    uint8_t xtal_div;           /* UART clock = xtal * div (ESP8266: 2) */
+    uint32_t mac_reg;           /* word0 of the MAC, word1 at +4 (0: see regs) */
+    uint8_t mac[6];
+    const struct emu_reg *regs; /* eFuse words etc.; values OR into MAC words */
+    /* Boot messages */
+    const char *banner;         /* first lines of every boot */
+    const char *rst_poweron, *rst_sw;
+    const char *boot_download;  /* "0x3 (DOWNLOAD_BOOT(UART0/UART1/SDIO_REI_REO_V2))" */
+    const char *boot_flash;     /* "0x13 (SPI_FAST_FLASH_BOOT)" */
+    const char *waiting;        /* "waiting for download\r\n" */
+    uint32_t bootloader_offset; /* where the "app boot" looks for 0xE9 */
+};
+
+const struct emu_chip *emu_chip_find(const char *name);
+/* The fixed register value at addr (magic, eFuses, MAC words), or false. */
+bool emu_chip_reg(const struct emu_chip *c, uint32_t addr, uint32_t *value);
+
+/* ---- flash (emu_flash.c) ------------------------------------------------ */
+
+struct emu_flash {
+    uint8_t *mem;
+    uint32_t size;
+    int fd;                     /* -1 when in memory */
+    bool mapped;
+    bool fail_armed;
+    uint32_t fail_addr;
+};
+
+int emu_flash_open(struct emu_flash *f, const char *path, uint32_t size, struct err *e);
+void emu_flash_close(struct emu_flash *f);
+/* Physical flash: addresses wrap at the chip size, as a NOR chip ignores the
+ * high address bits.  Program clears bits only; erase works on whole 4 KiB
+ * sectors.  program returns -1 when an injected write fault fires. */
+void emu_flash_read(const struct emu_flash *f, uint32_t addr, void *buf, uint32_t len);
+int emu_flash_program(struct emu_flash *f, uint32_t addr, const void *buf, uint32_t len);
+void emu_flash_erase(struct emu_flash *f, uint32_t addr, uint32_t len);
+bool emu_flash_is(const struct emu_flash *f, uint32_t addr, const void *buf, uint32_t len);
+
+/* ---- registers and SPI user commands (emu_regs.c) ------------------------ */
+
+#define EMU_SPI_REGS 64         /* 0x100 bytes of SPI controller registers */
+#define EMU_MISC_REGS 64
+
+struct emu_regs {
+    uint32_t spi[EMU_SPI_REGS];
+    struct emu_reg misc[EMU_MISC_REGS];   /* other registers written by the host */
+    unsigned nmisc, next_misc;
+    uint8_t sr[3];              /* flash status registers 1..3 */
+    bool wel;                   /* write-enable latch */
+};
+
+struct emu;
+uint32_t emu_reg_read(struct emu *emu, uint32_t addr);
+void emu_reg_write(struct emu *emu, uint32_t addr, uint32_t value, uint32_t mask);
+/* JEDEC id bytes (manufacturer, type, capacity) of the emulated flash. */
+void emu_flash_jedec(uint32_t size, uint8_t id[3]);
+
+/* ---- the chip ----------------------------------------------------------- */
+
+#define EMU_MAX_BLOCK 0x4000u
+#define EMU_FRAME_CAP (EMU_MAX_BLOCK + 16 + 8 + 64)
+#define EMU_MAX_REGIONS 16
+
+struct emu_write {              /* FLASH_BEGIN / FLASH_DEFL_BEGIN in progress */
+    bool active, compressed, inflate_done;
+    uint32_t start;             /* FLASH_BEGIN offset */
+    uint32_t offset;            /* next address (sequential writers) */
+    uint32_t remaining;         /* bytes still expected (stub) */
+    uint32_t num_blocks, block_size;
+    uint32_t erase_next, erase_end;   /* stub: lazy erase frontier */
+    z_stream z;
+    bool z_live;
+};
+
+struct emu_read {               /* stub READ_FLASH streaming */
+    bool active;
+    uint32_t offset, remaining, packet, total, sent, acked;
+    void *md5;                  /* EVP_MD_CTX */
+};
+
+struct emu_region {
+    uint32_t addr, len;
+};
+
+struct emu {
+    const struct emu_chip *chip;
+    struct emu_flash flash;
+    enum emu_state state;
+    unsigned en_delay_ms;
+
+    /* lines and the reset circuit */
+    bool dtr, rts, en_high;
+    bool boot_pending;
+    uint64_t boot_at;
+
+    /* input */
+    struct slip_decoder dec;
+    uint8_t frame[EMU_FRAME_CAP];
+
+    /* output queue; a baud switch takes effect at byte baud_mark */
+    uint8_t *out;
+    size_t out_head, out_len, out_cap;
+    bool baud_switch;
+    size_t baud_mark;           /* absolute output position of the switch */
+    uint64_t out_taken;         /* bytes taken so far (absolute) */
+    uint32_t baud, next_baud;
+
+    /* ROM reply buffer: commands write their payload and status into it and
+     * the bytes they don't write stay from earlier replies (see
+     * rom-transcripts: the stale reserved status bytes). */
+    uint8_t rom_buf[64 + 4];
+    uint8_t rom_op;
+    uint32_t rom_value;
+    uint32_t rom_flash_size;    /* SPI_SET_PARAMS total size (ROM: 2 MB) */
+    bool rom_attached;
+
+    /* stub */
+    uint16_t stub_pending;      /* error from the last post-processing */
+    uint32_t stub_flash_size;
+
+    struct emu_write wr;
+    struct emu_read rd;
+    bool mem_active;
+    uint32_t mem_addr, mem_remaining;
+    struct emu_region regions[EMU_MAX_REGIONS];
+    unsigned nregions;
+
+    struct emu_regs regs;
+    struct emu_stats stats;
+    void (*log_fn)(void *ctx, const char *line);
+    void *log_ctx;
+};
+
+void emu_log(struct emu *emu, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,724 @@
+/* Connecting: reset into download mode, sync, detect the chip, start the
+ * stub, change the baud rate, attach the flash; and the --after action.
+ * (§3 connection, §4 detection, §3.4 stub, §3.5 baud) */
+#include "loader.h"
+#include "loader_impl.h"
+#include "stub.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAGIC_REG 0x40001000u
+
+void loader_opts_init(struct loader_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->baud = 115200;
+    o->before = LOADER_BEFORE_DEFAULT;
+    o->after = LOADER_AFTER_HARD_RESET;
+    o->connect_attempts = 7;
+}
+
+void loader_note(struct loader *l, const char *fmt, ...)
+{
+    if (!l->o.log)
+        return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    l->o.log(l->o.ctx, msg);
+}
+
+unsigned loader_timeout_per_mb(unsigned secs_per_mb, uint32_t bytes)
+{
+    double ms = (double)secs_per_mb * bytes / 1e6 * 1000.0;
+    if (ms < LOADER_DEFAULT_TIMEOUT)
+        ms = LOADER_DEFAULT_TIMEOUT;
+    if (ms > LOADER_MAX_TIMEOUT)
+        ms = LOADER_MAX_TIMEOUT;
+    return (unsigned)ms;
+}
+
+uint32_t loader_checksum(const uint8_t *d, size_t n)
+{
+    uint8_t c = 0xEF;
+    for (size_t i = 0; i < n; i++)
+        c ^= d[i];
+    return c;
+}
+
+static bool is_scheme(const struct port *p, const char *scheme)
+{
+    return strncmp(p->name, scheme, strlen(scheme)) == 0;
+}
+
+/* ---- reset strategies (§3.2) ---- */
+
+static int make_classic(struct reset_step *s, unsigned delay_ms)
+{
+    char seq[64];
+    snprintf(seq, sizeof seq, "D0|R1|W0.1|D1|R0|W%.3f|D0", delay_ms / 1000.0);
+    return loader_reset_parse(seq, s, RESET_MAX_STEPS, &(struct err){ { 0 } });
+}
+
+static int make_tight(struct reset_step *s, unsigned delay_ms)
+{
+    char seq[80];
+    snprintf(seq, sizeof seq, "U0,0|U1,1|U0,1|W0.1|U1,0|W%.3f|U0,0|D0", delay_ms / 1000.0);
+    return loader_reset_parse(seq, s, RESET_MAX_STEPS, &(struct err){ { 0 } });
+}
+
+static int make_usb_jtag(struct reset_step *s)
+{
+    return loader_reset_parse("R0|D0|W0.1|D1|R0|W0.1|R1|D0|R1|W0.1|D0|R0", s, RESET_MAX_STEPS,
+                              &(struct err){ { 0 } });
+}
+
+struct strategy {
+    struct reset_step steps[RESET_MAX_STEPS];
+    int n;
+    const char *name;
+};
+
+/* esptool's order: custom > USB-JTAG > (POSIX serial) unix-tight 0.05/0.55,
+ * classic 0.05/0.55 > (RFC 2217) classic only. */
+static int build_strategies(struct loader *l, struct strategy *st, struct err *e)
+{
+    int k = 0;
+    if (l->o.reset_sequence) {
+        st[0].n = loader_reset_parse(l->o.reset_sequence, st[0].steps, RESET_MAX_STEPS, e);
+        st[0].name = "custom";
+        return st[0].n < 0 ? -1 : 1;
+    }
+    if (l->o.before == LOADER_BEFORE_USB_RESET || l->o.usb_jtag) {
+        st[0].n = make_usb_jtag(st[0].steps);
+        st[0].name = "USB-Serial/JTAG";
+        return 1;
+    }
+    if (!is_scheme(l->port, "rfc2217://")) {
+        st[k].n = make_tight(st[k].steps, 50), st[k++].name = "unix-tight";
+        st[k].n = make_tight(st[k].steps, 550), st[k++].name = "unix-tight (long)";
+    }
+    st[k].n = make_classic(st[k].steps, 50), st[k++].name = "classic";
+    st[k].n = make_classic(st[k].steps, 550), st[k++].name = "classic (long)";
+    return k;
+}
+
+/* ---- sync ---- */
+
+static int sync_once(struct loader *l, struct err *e)
+{
+    uint8_t d[36] = { 0x07, 0x07, 0x12, 0x20 };
+    memset(d + 4, 0x55, 32);
+    if (loader_command(l, LOADER_SYNC, d, sizeof d, 0, LOADER_SYNC_TIMEOUT, 0, NULL, NULL,
+                       "SYNC", e) != 0)
+        return -1;
+    /* ROM and stubs answer 8 times; a stub's replies carry value 0
+     * (a ROM's 0x20120707).  Unread replies would poison the next command. */
+    bool zero = l->last_value == 0;
+    for (int i = 0; i < 7; i++) {
+        bool bad;
+        struct err ignore;
+        int got = loader_next_frame(l, port_now_ms() + LOADER_SYNC_TIMEOUT, &bad, &ignore);
+        if (got <= 0)
+            break;
+        if (!bad && l->frame_len >= 8 && l->frame[0] == 1 && l->frame[1] == LOADER_SYNC) {
+            uint32_t v = (uint32_t)l->frame[4] | (uint32_t)l->frame[5] << 8 |
+                         (uint32_t)l->frame[6] << 16 | (uint32_t)l->frame[7] << 24;
+            zero = zero && v == 0;
+        }
+    }
+    l->sync_zero = zero;
+    return 0;
+}
+
+/* "boot:0x13 (SPI_FAST_FLASH_BOOT)" in what the chip printed after reset. */
+static bool boot_banner(const struct loader *l, char *mode, size_t cap, bool *download)
+{
+    const char *b = strstr(l->boot_log, "boot:0x");
+    if (!b)
+        return false;
+    size_t n = 5;
+    while (isxdigit((unsigned char)b[n]) || b[n] == 'x')
+        n++;
+    snprintf(mode, cap, "%.*s", (int)(n - 5), b + 5);
+    const char *rest = b + n;
+    *download = strstr(rest, "download") || strstr(rest, "DOWNLOAD") ||
+                strstr(rest, "UART_BOOT") || strstr(rest, "UART0_BOOT") ||
+                strstr(rest, "USB_BOOT");
+    return true;
+}
+
+static int connect_attempt(struct loader *l, const struct strategy *s, bool reset,
+                           struct err *e)
+{
+    if (reset) {
+        if (loader_flush_input(l, e) != 0)
+            return -1;
+        l->boot_log_len = 0;
+        l->boot_log[0] = '\0';
+        if (loader_reset_run(l->port, s->steps, s->n, l->lines, e) != 0)
+            return -1;
+        /* Collect the boot banner (it says whether we reached download mode). */
+        bool bad;
+        struct err ignore;
+        while (loader_next_frame(l, port_now_ms() + 20, &bad, &ignore) > 0)
+            ;
+    }
+    for (int i = 0; i < 5; i++) {
+        if (loader_flush_input(l, e) != 0)
+            return -1;
+        if (sync_once(l, e) == 0)
+            return 0;
+        port_sleep_ms(50);
+    }
+    return -1;
+}
+
+static int do_connect(struct loader *l, struct err *e)
+{
+    if (l->o.before == LOADER_BEFORE_NO_RESET_NO_SYNC)
+        return 0;
+    bool reset = l->o.before != LOADER_BEFORE_NO_RESET;
+    if (reset && is_scheme(l->port, "socket://")) {
+        loader_note(l, "socket:// ports have no reset lines: using --before no-reset "
+                       "(put the chip into download mode yourself)");
+        reset = false;
+    } else if (reset && !l->port->has_lines) {
+        loader_note(l, "%s has no DTR/RTS lines: skipping the reset "
+                       "(put the chip into download mode yourself)", l->port->name);
+        reset = false;
+    }
+    struct strategy st[4];
+    int ns = 1;
+    if (reset && (ns = build_strategies(l, st, e)) < 0)
+        return -1;
+    int attempts = l->o.connect_attempts;
+    struct err last;
+    err_clear(&last);
+    for (int i = 0; attempts <= 0 || i < attempts; i++) {
+        if (connect_attempt(l, &st[i % ns], reset, &last) == 0)
+            return 0;
+        if (l->o.progress)
+            l->o.progress(l->o.ctx, "Connecting", 0, (uint64_t)i + 1,
+                          attempts > 0 ? (uint64_t)attempts : 0);
+        if (!reset && attempts > 0 && i + 1 >= attempts)
+            break;
+    }
+    char mode[16];
+    bool download = false;
+    if (boot_banner(l, mode, sizeof mode, &download)) {
+        if (download)
+            return err_set(e, "%s: download mode detected (boot:%s), but no reply to SYNC: "
+                              "the serial TX path seems to be down", l->port->name, mode);
+        return err_set(e, "%s: wrong boot mode detected (boot:%s)! The chip needs to be in "
+                          "download mode", l->port->name, mode);
+    }
+    if (l->dec.garbage == 0 && l->boot_log_len == 0 && strstr(last.msg, "no reply"))
+        return err_set(e, "%s: failed to connect to the chip: no serial data received",
+                       l->port->name);
+    return err_set(e, "%s: failed to connect to the chip (%s)", l->port->name, last.msg);
+}
+
+/* ---- detection (§4.1) ---- */
+
+static int detect_chip(struct loader *l, struct err *e)
+{
+    const uint8_t *p;
+    size_t n;
+    struct err ignore;
+    const struct chip *c = NULL;
+    if (loader_command(l, LOADER_GET_SECURITY_INFO, NULL, 0, 0, LOADER_DEFAULT_TIMEOUT, -1, &p,
+                       &n, "GET_SECURITY_INFO", &ignore) == 0 && n >= 12) {
+        l->have_security_info = true;
+        l->sec_flags = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                       (uint32_t)p[3] << 24;
+        l->secure_download = (l->sec_flags & 4) != 0;
+        if (n >= 20) {
+            uint32_t id = (uint32_t)p[12] | (uint32_t)p[13] << 8 | (uint32_t)p[14] << 16 |
+                          (uint32_t)p[15] << 24;
+            c = chip_by_image_id((uint16_t)id);
+            if (!c)
+                return err_set(e, "%s: unknown chip id %u reported by GET_SECURITY_INFO",
+                               l->port->name, (unsigned)id);
+        }
+    }
+    if (!c) {
+        uint32_t magic;
+        if (loader_read_reg(l, MAGIC_REG, &magic, e) != 0) {
+            if (l->have_security_info)
+                return err_set(e, "%s: cannot read the chip magic register: probably an "
+                                  "ESP32-S2 in Secure Download Mode", l->port->name);
+            return err_prefix(e, "%s: detecting the chip: ", l->port->name);
+        }
+        c = chip_by_magic(magic);
+        if (!c)
+            return err_set(e, "%s: unknown chip magic value 0x%08x at 0x%08x", l->port->name,
+                           (unsigned)magic, MAGIC_REG);
+    }
+    l->chip = c;
+    return 0;
+}
+
+/* ---- stub (§3.4) ---- */
+
+static int mem_load(struct loader *l, uint32_t addr, const uint8_t *data, size_t len,
+                    struct err *e)
+{
+    uint32_t blocks = (uint32_t)((len + LOADER_RAM_BLOCK - 1) / LOADER_RAM_BLOCK);
+    uint8_t hdr[16];
+    char what[64];
+    loader_put32(hdr, (uint32_t)len);
+    loader_put32(hdr + 4, blocks);
+    loader_put32(hdr + 8, LOADER_RAM_BLOCK);
+    loader_put32(hdr + 12, addr);
+    snprintf(what, sizeof what, "MEM_BEGIN at 0x%08x", (unsigned)addr);
+    if (loader_command(l, LOADER_MEM_BEGIN, hdr, 16, 0, LOADER_DEFAULT_TIMEOUT, 0, NULL, NULL,
+                       what, e) != 0)
+        return -1;
+    static uint8_t buf[16 + LOADER_RAM_BLOCK];
+    for (uint32_t seq = 0; seq < blocks; seq++) {
+        size_t off = (size_t)seq * LOADER_RAM_BLOCK;
+        size_t n = len - off < LOADER_RAM_BLOCK ? len - off : LOADER_RAM_BLOCK;
+        loader_put32(buf, (uint32_t)n);
+        loader_put32(buf + 4, seq);
+        loader_put32(buf + 8, 0);
+        loader_put32(buf + 12, 0);
+        memcpy(buf + 16, data + off, n);
+        snprintf(what, sizeof what, "MEM_DATA seq %u at 0x%08x", (unsigned)seq,
+                 (unsigned)(addr + off));
+        if (loader_command(l, LOADER_MEM_DATA, buf, 16 + n, loader_checksum(data + off, n),
+                           LOADER_DEFAULT_TIMEOUT, 0, NULL, NULL, what, e) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static const char *stub_name(struct loader *l)
+{
+    if (strcmp(l->chip->name, "esp32p4") == 0) {
+        int rev = loader_chip_revision(l);
+        if (rev >= 0 && rev < 300)
+            return "esp32p4-rev1";
+    }
+    return l->chip->ld->stub;
+}
+
+static int run_stub(struct loader *l, struct err *e)
+{
+    const char *name = stub_name(l);
+    const struct stub_image *s = stub_find(name);
+    if (!s)
+        return err_set(e, "no flasher stub for %s in this build", name);
+    uint8_t *text = NULL, *data = NULL;
+    size_t tlen = 0, dlen = 0;
+    int rc = -1;
+    if (stub_b64_decode(s->text_b64, &text, &tlen, e) != 0 ||
+        stub_b64_decode(s->data_b64, &data, &dlen, e) != 0)
+        goto out;
+    loader_note(l, "Uploading stub flasher (%s, %s)...", name, stub_source);
+    if (mem_load(l, s->text_start, text, tlen, e) != 0)
+        goto out;
+    if (dlen && mem_load(l, s->data_start, data, dlen, e) != 0)
+        goto out;
+    uint8_t end[8];
+    loader_put32(end, 0);
+    loader_put32(end + 4, s->entry);
+    if (loader_send_command(l, LOADER_MEM_END, end, 8, 0, e) != 0)
+        goto out;
+    /* The ROM may or may not answer MEM_END before the stub runs; then the
+     * stub sends the bare frame "OHAI" (the only unsolicited packet). */
+    uint64_t deadline = port_now_ms() + LOADER_DEFAULT_TIMEOUT;
+    for (;;) {
+        bool bad;
+        int r = loader_next_frame(l, deadline, &bad, e);
+        if (r < 0)
+            goto out;
+        if (r == 0) {
+            err_set(e, "MEM_END at 0x%08x: the stub did not start (no OHAI within 3 s)",
+                    (unsigned)s->entry);
+            goto out;
+        }
+        if (!bad && l->frame_len == 4 && memcmp(l->frame, "OHAI", 4) == 0)
+            break;
+        if (!bad && l->frame_len >= 10 && l->frame[0] == 1 && l->frame[1] == LOADER_MEM_END &&
+            l->frame[8] != 0) {
+            err_set(e, "MEM_END at 0x%08x: the ROM says %s (status %02x %02x)",
+                    (unsigned)s->entry, loader_error_text(false, l->frame[8], l->frame[9]),
+                    l->frame[8], l->frame[9]);
+            goto out;
+        }
+    }
+    l->stub = true;
+    loader_note(l, "Stub flasher running.");
+    rc = 0;
+out:
+    free(text);
+    free(data);
+    return rc;
+}
+
+/* ---- revision, MAC ---- */
+
+int loader_chip_revision(struct loader *l)
+{
+    struct err e;
+    uint32_t w;
+    if (strcmp(l->chip->name, "esp32p4") == 0) {
+        if (loader_read_reg(l, l->chip->ld->efuse_base + 0x44 + 8, &w, &e) != 0)
+            return -1;
+        int major = (int)((((w >> 23) & 1) << 2) | ((w >> 4) & 3));
+        return major * 100 + (int)(w & 0xF);
+    }
+    return -1;
+}
+
+int loader_read_mac(struct loader *l, uint8_t mac[6], struct err *e)
+{
+    const struct chip_loader *ld = l->chip->ld;
+    uint32_t w0, w1;
+    if (ld->rom_is_8266) {
+        uint32_t m0, m1, m3;
+        if (loader_read_reg(l, 0x3FF00050, &m0, e) || loader_read_reg(l, 0x3FF00054, &m1, e) ||
+            loader_read_reg(l, 0x3FF0005C, &m3, e))
+            return -1;
+        if (m3 != 0) {
+            mac[0] = (uint8_t)(m3 >> 16), mac[1] = (uint8_t)(m3 >> 8), mac[2] = (uint8_t)m3;
+        } else if (((m1 >> 16) & 0xFF) == 0) {
+            mac[0] = 0x18, mac[1] = 0xFE, mac[2] = 0x34;
+        } else if (((m1 >> 16) & 0xFF) == 1) {
+            mac[0] = 0xAC, mac[1] = 0xD0, mac[2] = 0x74;
+        } else {
+            return err_set(e, "ESP8266: unknown OUI in OTP word 0x%08x", (unsigned)m1);
+        }
+        mac[3] = (uint8_t)(m1 >> 8), mac[4] = (uint8_t)m1, mac[5] = (uint8_t)(m0 >> 24);
+        return 0;
+    }
+    if (loader_read_reg(l, ld->mac_reg, &w0, e) || loader_read_reg(l, ld->mac_reg + 4, &w1, e))
+        return -1;
+    mac[0] = (uint8_t)(w1 >> 8), mac[1] = (uint8_t)w1;
+    mac[2] = (uint8_t)(w0 >> 24), mac[3] = (uint8_t)(w0 >> 16);
+    mac[4] = (uint8_t)(w0 >> 8), mac[5] = (uint8_t)w0;
+    return 0;
+}
+
+/* ---- baud rate (§3.5) ---- */
+
+static int change_baud(struct loader *l, uint32_t baud, struct err *e)
+{
+    uint32_t old = l->port->baud;
+    uint32_t send = baud, second = 0;
+    struct err ignore;
+    if (l->stub) {
+        /* Legacy stub: divider scaled from the old rate; new stub ignores it. */
+        second = old;
+    } else if (l->chip->ld->rom_is_8266) {
+        loader_note(l, "The ESP8266 ROM cannot change the baud rate: staying at %u",
+                    (unsigned)old);
+        return 0;
+    } else if (strcmp(l->chip->name, "esp32") == 0) {
+        /* The ESP32 ROM computes the divider from a drifting CK8M estimate;
+         * send the rate it will mistake for the one we want. */
+        uint32_t cal, ef4;
+        if (loader_read_reg(l, 0x3FF5F06C, &cal, &ignore) == 0 &&
+            loader_read_reg(l, l->chip->ld->efuse_base + 4 * 4, &ef4, &ignore) == 0) {
+            double rom_freq = (double)((cal >> 7) & 0x01FFFFFF) * 15625.0 * (ef4 & 0xFF) / 40.0;
+            if (rom_freq > 1e6) {
+                double valid = rom_freq > 33e6 ? 40e6 : 26e6;
+                send = (uint32_t)((double)baud * rom_freq / valid);
+            }
+        }
+    } else if (strcmp(l->chip->name, "esp32c2") == 0) {
+        /* The C2 ROM assumes a 40 MHz crystal; with 26 MHz scale by 40/26. */
+        uint32_t div;
+        if (loader_read_reg(l, l->chip->ld->uart_clkdiv_reg, &div, &ignore) == 0 && div) {
+            double xtal = (double)old * (div & 0xFFFFF) / 1e6 / l->chip->ld->xtal_clk_div;
+            if (xtal > 1 && xtal <= 33)
+                send = (uint32_t)((uint64_t)baud * 40 / 26);
+        }
+    }
+    uint8_t d[8];
+    loader_put32(d, send);
+    loader_put32(d + 4, second);
+    char what[48];
+    snprintf(what, sizeof what, "CHANGE_BAUDRATE to %u", (unsigned)baud);
+    if (loader_command(l, LOADER_CHANGE_BAUDRATE, d, 8, 0, LOADER_DEFAULT_TIMEOUT, 0, NULL, NULL,
+                       what, e) != 0)
+        return -1;
+    if (l->port->ops->set_baud(l->port, baud, e) != 0)
+        return -1;
+    port_sleep_ms(50);   /* garbage during the switch */
+    return loader_flush_input(l, e);
+}
+
+/* ---- open / close ---- */
+
+int loader_open_port(struct loader **out, struct port *p, const struct loader_opts *o,
+                     struct err *e)
+{
+    struct loader *l = calloc(1, sizeof *l);
+    if (!l) {
+        port_close(p);
+        return err_set(e, "out of memory");
+    }
+    l->port = p;
+    l->o = *o;
+    if (!l->o.baud)
+        l->o.baud = 115200;
+    l->lines[0] = l->lines[1] = true;   /* Linux asserts both at open */
+    slip_decoder_init(&l->dec, l->frame, sizeof l->frame);
+
+    if (do_connect(l, e) != 0)
+        goto fail;
+    l->stub = l->sync_zero;
+    l->stub_reused = l->stub;
+    if (l->stub)
+        loader_note(l, "Stub flasher is already running. No upload is necessary.");
+    if (detect_chip(l, e) != 0)
+        goto fail;
+    if (o->chip && *o->chip && strcmp(o->chip, "auto") != 0) {
+        const struct chip *want = chip_by_name(o->chip);
+        if (!want) {
+            err_set(e, "unknown chip '%s'", o->chip);
+            goto fail;
+        }
+        if (want != l->chip) {
+            err_set(e, "%s: this chip is %s, not %s. Wrong --chip argument?", p->name,
+                    l->chip->display, want->display);
+            goto fail;
+        }
+    }
+    if (!l->stub && !o->no_stub && !l->secure_download) {
+        if (run_stub(l, e) != 0)
+            goto fail;
+    } else if (l->stub && o->no_stub) {
+        loader_note(l, "A stub is already running: --no-stub has no effect until the chip "
+                       "is reset");
+    }
+    if (l->o.baud > p->baud && !is_scheme(p, "socket://") &&
+        l->o.before != LOADER_BEFORE_NO_RESET_NO_SYNC) {
+        if (change_baud(l, l->o.baud, e) != 0)
+            goto fail;
+    }
+    *out = l;
+    return 0;
+fail:
+    port_close(l->port);
+    free(l);
+    return -1;
+}
+
+int loader_open(struct loader **out, const char *port_name, const struct loader_opts *o,
+                struct err *e)
+{
+    uint32_t baud = o->baud ? o->baud : 115200;
+    if (o->before != LOADER_BEFORE_NO_RESET_NO_SYNC && baud > 115200)
+        baud = 115200;
+    struct port *p = port_open(port_name, baud, e);
+    if (!p)
+        return -1;
+    return loader_open_port(out, p, o, e);
+}
+
+static void after_action(struct loader *l)
+{
+    struct err e;
+    uint8_t d[20] = { 0 };
+    size_t blen = (l->stub || !l->chip->ld->rom_begin16) ? 20 : 16;
+    switch (l->o.after) {
+    case LOADER_AFTER_NO_RESET_STUB:
+        return;
+    case LOADER_AFTER_NO_RESET:
+        if (l->stub) {
+            /* FLASH_BEGIN(0) + FLASH_END(reboot): back into the ROM loader. */
+            loader_put32(d + 8, LOADER_STUB_BLOCK);
+            if (loader_command(l, LOADER_FLASH_BEGIN, d, blen, 0, LOADER_DEFAULT_TIMEOUT, 0,
+                               NULL, NULL, "FLASH_BEGIN", &e) == 0) {
+                uint8_t f[4] = { 0 };
+                loader_command(l, LOADER_FLASH_END, f, 4, 0, LOADER_DEFAULT_TIMEOUT, 0, NULL,
+                               NULL, "FLASH_END", &e);
+            }
+        }
+        return;
+    case LOADER_AFTER_SOFT_RESET:
+        if (!l->stub) {
+            loader_put32(d + 8, LOADER_ROM_BLOCK);
+            if (loader_command(l, LOADER_FLASH_BEGIN, d, blen, 0, LOADER_DEFAULT_TIMEOUT, 0,
+                               NULL, NULL, "FLASH_BEGIN", &e) == 0) {
+                uint8_t f[4] = { 1, 0, 0, 0 };
+                loader_send_command(l, LOADER_FLASH_END, f, 4, 0, &e);
+            }
+            return;
+        }
+        if (l->chip->ld->rom_is_8266) {
+            loader_send_command(l, LOADER_RUN_USER_CODE, NULL, 0, 0, &e);
+            return;
+        }
+        loader_note(l, "Soft reset is only supported by the ESP8266 stub: hard resetting");
+        /* fall through */
+    case LOADER_AFTER_HARD_RESET:
+        if (!l->port->has_lines) {
+            loader_note(l, "No reset lines: the chip stays in the loader");
+            return;
+        }
+        loader_note(l, "Hard resetting via RTS pin...");
+        {
+            unsigned hold = l->o.usb_jtag ? 200 : 100;
+            l->lines[1] = true;
+            l->port->ops->set_lines(l->port, l->lines[0], true, &e);
+            port_sleep_ms(hold);
+            l->lines[1] = false;
+            l->port->ops->set_lines(l->port, l->lines[0], false, &e);
+            if (l->o.usb_jtag)
+                port_sleep_ms(200);
+        }
+        return;
+    }
+}
+
+void loader_close(struct loader *l)
+{
+    if (!l)
+        return;
+    if (l->chip)
+        after_action(l);
+    port_close(l->port);
+    free(l);
+}
+
+/* ---- flash attach, id, size (§4.3) ---- */
+
+static int spi_command(struct loader *l, uint8_t cmd, uint32_t read_bits, uint32_t *out,
+                       struct err *e)
+{
+    const struct chip_loader *ld = l->chip->ld;
+    uint32_t base = ld->spi_base, usr, usr2;
+    if (loader_read_reg(l, base + ld->spi_usr, &usr, e) ||
+        loader_read_reg(l, base + ld->spi_usr2, &usr2, e))
+        return -1;
+    if (ld->spi_miso_dlen) {
+        if (read_bits && loader_write_reg(l, base + ld->spi_miso_dlen, read_bits - 1,
+                                          0xFFFFFFFF, 0, e))
+            return -1;
+    } else {
+        uint32_t miso_mask = read_bits ? read_bits - 1 : 0;
+        if (loader_write_reg(l, base + ld->spi_usr1, miso_mask << 8, 0xFFFFFFFF, 0, e))
+            return -1;
+    }
+    uint32_t flags = 1u << 31;            /* USR_COMMAND */
+    if (read_bits)
+        flags |= 1u << 28;                /* USR_MISO */
+    if (loader_write_reg(l, base + ld->spi_usr, flags, 0xFFFFFFFF, 0, e) ||
+        loader_write_reg(l, base + ld->spi_usr2, (7u << 28) | cmd, 0xFFFFFFFF, 0, e) ||
+        loader_write_reg(l, base + ld->spi_w0, 0, 0xFFFFFFFF, 0, e) ||
+        loader_write_reg(l, base, 1u << 18, 0xFFFFFFFF, 0, e))   /* SPI_CMD: USR */
+        return -1;
+    for (int i = 0; i < 10; i++) {
+        uint32_t c;
+        if (loader_read_reg(l, base, &c, e))
+            return -1;
+        if (!(c & (1u << 18)))
+            break;
+    }
+    if (loader_read_reg(l, base + ld->spi_w0, out, e))
+        return -1;
+    if (loader_write_reg(l, base + ld->spi_usr, usr, 0xFFFFFFFF, 0, e) ||
+        loader_write_reg(l, base + ld->spi_usr2, usr2, 0xFFFFFFFF, 0, e))
+        return -1;
+    return 0;
+}
+
+uint32_t loader_size_from_id(uint32_t id)
+{
+    uint8_t mfr = id & 0xFF, cap = (id >> 16) & 0xFF;
+    if (mfr == 0x1F) {   /* Adesto */
+        unsigned code = (id >> 8) & 0x1F;
+        return code >= 4 && code <= 9 ? (512u * 1024) << (code - 4) : 0;
+    }
+    if (cap >= 0x12 && cap <= 0x1C)
+        return (256u * 1024) << (cap - 0x12);
+    if (cap >= 0x20 && cap <= 0x22)
+        return (64u * 1024 * 1024) << (cap - 0x20);
+    if (cap >= 0x32 && cap <= 0x3A)
+        return (256u * 1024) << (cap - 0x32);
+    return 0;
+}
+
+static int spi_attach(struct loader *l, struct err *e)
+{
+    const struct chip_loader *ld = l->chip->ld;
+    if (l->stub)
+        return 0;   /* the stub attaches the flash itself */
+    if (ld->rom_is_8266) {
+        /* No SPI_ATTACH in the ESP8266 ROM: FLASH_BEGIN(0) attaches. */
+        uint8_t d[16] = { 0 };
+        loader_put32(d + 8, LOADER_ROM_BLOCK);
+        return loader_command(l, LOADER_FLASH_BEGIN, d, 16, 0, LOADER_DEFAULT_TIMEOUT, 0, NULL,
+                              NULL, "FLASH_BEGIN (attach)", e);
+    }
+    uint32_t value = 0;
+    if (strcmp(l->chip->name, "esp32") == 0 && !l->secure_download) {
+        /* The ESP32 ROM does not attach in-package flash by itself: pass
+         * the SPI pads from eFuse (all zero = default pins). */
+        uint32_t r5, r3;
+        if (loader_read_reg(l, ld->efuse_base + 0x14, &r5, e) ||
+            loader_read_reg(l, ld->efuse_base + 0x0C, &r3, e))
+            return -1;
+        uint32_t clk = r5 & 0x1F, q = (r5 >> 5) & 0x1F, dd = (r5 >> 10) & 0x1F;
+        uint32_t cs = (r5 >> 15) & 0x1F, hd = (r3 >> 4) & 0x1F;
+        value = (hd << 24) | (cs << 18) | (dd << 12) | (q << 6) | clk;
+    }
+    uint8_t d[8] = { 0 };
+    loader_put32(d, value);
+    return loader_command(l, LOADER_SPI_ATTACH, d, 8, 0, LOADER_DEFAULT_TIMEOUT, 0, NULL, NULL,
+                          "SPI_ATTACH", e);
+}
+
+static int set_params(struct loader *l, uint32_t size, struct err *e)
+{
+    if (l->chip->ld->rom_is_8266 && !l->stub)
+        return 0;
+    uint8_t d[24];
+    loader_put32(d, 0);
+    loader_put32(d + 4, size);
+    loader_put32(d + 8, 64 * 1024);
+    loader_put32(d + 12, 4 * 1024);
+    loader_put32(d + 16, 256);
+    loader_put32(d + 20, 0xFFFF);
+    char what[48];
+    snprintf(what, sizeof what, "SPI_SET_PARAMS size 0x%x", (unsigned)size);
+    return loader_command(l, LOADER_SPI_SET_PARAMS, d, 24, 0, LOADER_DEFAULT_TIMEOUT, 0, NULL,
+                          NULL, what, e);
+}
+
+int loader_attach(struct loader *l, uint32_t size, struct err *e)
+{
+    if (l->attached && (!size || size == l->flash_size))
+        return 0;
+    if (!l->attached) {
+        if (spi_attach(l, e) != 0)
+            return -1;
+        if (!l->secure_download) {
+            uint32_t id;
+            if (spi_command(l, 0x9F, 24, &id, e) != 0)
+                return err_prefix(e, "reading the flash id: ");
+            l->flash_id = id & 0xFFFFFF;
+        }
+    }
+    uint32_t s = size ? size : loader_size_from_id(l->flash_id);
+    if (!s) {
+        loader_note(l, "Could not detect the flash size (id 0x%06x): assuming 4MB",
+                    (unsigned)l->flash_id);
+        s = 4u << 20;
+    }
+    if (set_params(l, s, e) != 0)
+        return -1;
+    l->flash_size = s;
+    l->attached = true;
+    return 0;
+}
