@@ -137,7 +137,8 @@ static const struct emu_chip chips[] = {
     },
     {
         .name = "esp32c3", .status_len = 4, .rom_begin20 = true, .rom_esp32_family = true,
-        .secinfo_len = 20, .chip_id = 0x0005, .api_version = 3, .magic = 0x1B31506F,
+        .secinfo_len = 20, .chip_id = 0x0005, .api_version = 3, .key_purpose6 = 0x0C,
+        .magic = 0x1B31506F,
         .err_no_begin = 0x64,
         .spi_base = 0x60002000, .spi_usr = 0x18, .spi_usr1 = 0x1C, .spi_usr2 = 0x20,
         .spi_mosi_dlen = 0x24, .spi_miso_dlen = 0x28, .spi_w0 = 0x58, .spi_addr_msb = false,

@@ -29,6 +29,7 @@ struct emu_chip {
     uint8_t secinfo_len;        /* GET_SECURITY_INFO payload: 0 none, 12, 20 */
     uint16_t chip_id;           /* image chip id (in GET_SECURITY_INFO) */
     uint32_t api_version;       /* last word of GET_SECURITY_INFO */
+    uint8_t key_purpose6;       /* last key purpose byte (C3 ROM: 0x0C) */
     uint32_t magic;             /* CHIP_DETECT_MAGIC_REG 0x40001000 */
     uint8_t err_no_begin;       /* ROM error for DATA without BEGIN (0x05 / 0x64) */
     /* SPI0/1 controller used for user commands */

@@ -386,7 +386,7 @@ static bool needs_relocation(struct lfs *fs, const struct mdir *d)
 /* The gstate delta a commit to d must carry: pending changes (unless the
  * commit goes to a relocated pair nobody references yet), stolen deltas, and
  * d's own delta so it is not lost.  Size bits are RAM-only. */
-static struct gstate commit_delta(struct lfs *fs, const struct mdir *d, bool pending)
+static struct gstate commit_delta(struct lfs *fs, bool pending)
 {
     struct gstate delta = { 0, { 0, 0 } };
     if (pending) {
@@ -504,7 +504,7 @@ int mdir_compact(struct lfs *fs, struct mdir *d, const struct fields *f, uint16_
         put_le32(t + 4, d->tail[1]);
         rc = commit_tag(&c, TAG(TY_SOFTTAIL + d->split, 0x3ff, 8), t);
     }
-    struct gstate delta = commit_delta(fs, d, !relocated);
+    struct gstate delta = commit_delta(fs, !relocated);
     gs_xor(&delta, &d->gdelta);
     if (!rc && !gs_iszero(&delta)) {
         uint8_t g[12];
@@ -560,7 +560,7 @@ static int commit_append(struct lfs *fs, struct mdir *d, const struct mattr *att
             free(buf);
             return 1;
         }
-    struct gstate delta = commit_delta(fs, d, true);
+    struct gstate delta = commit_delta(fs, true);
     bool gchange = !gs_iszero(&delta);
     if (gchange) {
         gs_xor(&delta, &d->gdelta);

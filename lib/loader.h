@@ -87,6 +87,7 @@ struct loader {
     uint32_t flash_id;         /* from RDID (0 until loader_attach) */
     uint32_t flash_size;       /* bytes, 0 until loader_attach */
     bool attached;
+    uint32_t last_zlen;        /* compressed size of the last loader_write (0 = plain) */
     char boot_log[512];        /* bytes seen outside frames (boot banner), NUL-terminated */
     size_t boot_log_len;
     /* receiving */

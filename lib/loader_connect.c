@@ -447,13 +447,17 @@ static int change_baud(struct loader *l, uint32_t baud, struct err *e)
     loader_put32(d + 4, second);
     char what[48];
     snprintf(what, sizeof what, "CHANGE_BAUDRATE to %u", (unsigned)baud);
+    loader_note(l, "Changing baud rate to %u", (unsigned)baud);
     if (loader_command(l, LOADER_CHANGE_BAUDRATE, d, 8, 0, LOADER_DEFAULT_TIMEOUT, 0, NULL, NULL,
                        what, e) != 0)
         return -1;
     if (l->port->ops->set_baud(l->port, baud, e) != 0)
         return -1;
     port_sleep_ms(50);   /* garbage during the switch */
-    return loader_flush_input(l, e);
+    if (loader_flush_input(l, e) != 0)
+        return -1;
+    loader_note(l, "Changed.");
+    return 0;
 }
 
 /* ---- open / close ---- */

@@ -230,6 +230,7 @@ int loader_write(struct loader *l, uint32_t addr, const void *data, uint32_t len
     uint32_t a = addr - lead;
     int rc = -1;
     uint8_t *z = NULL;
+    l->last_zlen = 0;
     if (compress && !rom_8266(l)) {
         uLongf zlen = compressBound(padded);
         z = malloc(zlen);
@@ -241,6 +242,8 @@ int loader_write(struct loader *l, uint32_t addr, const void *data, uint32_t len
             err_set(e, "write at 0x%x: zlib compression failed", (unsigned)addr);
             goto out;
         }
+        if (zlen < padded)
+            l->last_zlen = (uint32_t)zlen;
         if (zlen < padded)
             rc = write_deflated(l, a, padded, z, (uint32_t)zlen, e);
         else

@@ -57,8 +57,10 @@ struct ptable {
  * row (EB EB) is verified when present; then an all-0xFF row must follow.
  * Entries stay in table order.  Errors name the table offset (0x8000) and the
  * byte offset of the bad row within the table:
- *   "no partition table at 0x8000 (erased sector)", "partition table at
- *   0x8000: MD5 mismatch in row at +0x80", "...: no end row after ...".
+ *   "no partition table at 0x8000 (erased flash)",
+ *   "partition table at 0x8000: MD5 row at +0x80 does not match the entries
+ *    (corrupt table)", "partition table at 0x8000: truncated at +0xa0, no
+ *    end row", "...: row at +0xa0 is neither an entry nor the end row ...".
  * A 16-byte label has no NUL and is read whole.  t->has_md5 tells whether
  * an MD5 row was present.  Tables with more than PTABLE_MAX_PARTS entries
  * are refused. */
@@ -95,7 +97,8 @@ size_t ptable_keywords(int type, bool subtypes, char *out, size_t cap);
 
 /* The validation every new table goes through before anything is written:
  * names (unique, 1..16 bytes), alignment, overlaps (including the table
- * sector itself), entries beyond flash_size, otadata size, entry count. */
+ * sector itself), entries beyond flash_size (0 = not checked), otadata
+ * size, entry count.  Messages name the partition ("partition 'vfs': ..."). */
 int ptable_validate(const struct ptable *t, uint32_t flash_size, struct err *e);
 /* The same, also reporting which entry (index into t->p) is at fault, or -1
  * when the error is about the table as a whole.  flash_size 0 skips the

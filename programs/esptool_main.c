@@ -1,9 +1,473 @@
-/* PLACEHOLDER: replaced by the esptool front end (issue 4). */
+/* esptool front end: global options, the command table, connecting, output
+ * and progress.  The commands are in esptool_flash.c (write/verify/read/
+ * erase), esptool_info.c (chip_id, flash_id, read_mac), esptool_image.c
+ * (image_info) and esptool_merge.c (merge_bin).
+ *
+ * Global options (before or after the command, both spellings):
+ *   -c/--chip CHIP  -p/--port PORT  -b/--baud BAUD  --before MODE  --after MODE
+ *   --no-stub  -t/--trace  --connect-attempts N
+ * Environment: ESPTOOL_PORT, ESPTOOL_BAUD (as esptool), ESPTOOL_CHIP. */
+#include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "esptool.h"
+#include "port_serial.h"
 #include "programs.h"
+
+static bool progress_open;
+
+void es_progress_done(void)
+{
+    if (progress_open) {
+        fputc('\n', stdout);
+        progress_open = false;
+    }
+    fflush(stdout);
+}
+
+void es_print(const char *fmt, ...)
+{
+    es_progress_done();
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(stdout, fmt, ap);
+    va_end(ap);
+    fputc('\n', stdout);
+    fflush(stdout);
+}
+
+void es_warn(const char *fmt, ...)
+{
+    es_progress_done();
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("Warning: ", stdout);
+    vfprintf(stdout, fmt, ap);
+    va_end(ap);
+    fputc('\n', stdout);
+    fflush(stdout);
+}
+
+static void on_log(void *ctx, const char *msg)
+{
+    (void)ctx;
+    es_print("%s", msg);
+}
+
+/* A bar on a terminal; plain lines at every 10 % otherwise (logs, CI). */
+static void on_progress(void *ctx, const char *what, uint32_t addr, uint64_t done,
+                        uint64_t total)
+{
+    struct esptool *t = ctx;
+    static int last_step = -1;
+    static const char *last_what;
+    if (strcmp(what, "Connecting") == 0) {
+        if (!progress_open)
+            fputs("Connecting", stdout);
+        fputc('.', stdout);
+        fflush(stdout);
+        progress_open = true;
+        return;
+    }
+    if (strcmp(what, "Verifying") == 0 || total == 0)
+        return;
+    int pct = (int)(done * 100 / total);
+    if (t->tty) {
+        char bar[31];
+        int fill = (int)(done * 30 / total);
+        for (int i = 0; i < 30; i++)
+            bar[i] = i < fill ? '=' : (i == fill ? '>' : ' ');
+        bar[30] = '\0';
+        printf("\r%s at 0x%08x [%s] %3d%% %llu/%llu bytes...", what, (unsigned)addr, bar, pct,
+               (unsigned long long)done, (unsigned long long)total);
+        fflush(stdout);
+        progress_open = true;
+        if (done >= total)
+            es_progress_done();
+        return;
+    }
+    int step = pct / 10;
+    if (what != last_what || step != last_step || done == 0) {
+        if (step != last_step || what != last_what)
+            printf("%s at 0x%08x... (%d %%)\n", what, (unsigned)(addr), pct);
+        last_step = step;
+        last_what = what;
+        fflush(stdout);
+    }
+    if (done >= total) {
+        last_step = -1;
+        last_what = NULL;
+    }
+}
+
+static void on_trace(void *ctx, bool tx, const uint8_t *buf, size_t len)
+{
+    (void)ctx;
+    static uint64_t t0;
+    uint64_t now = port_now_ms();
+    if (!t0)
+        t0 = now;
+    fprintf(stderr, "TRACE +%.3f %s %zu bytes:", (now - t0) / 1000.0, tx ? "Write" : "Read",
+            len);
+    size_t show = len > 64 ? 64 : len;
+    for (size_t i = 0; i < show; i++)
+        fprintf(stderr, " %02x", buf[i]);
+    fprintf(stderr, "%s\n", show < len ? " ..." : "");
+}
+
+/* ---- helpers ---- */
+
+void es_normalize(const char *in, char *out, size_t cap)
+{
+    size_t i = 0;
+    for (; in[i] && i + 1 < cap; i++)
+        out[i] = in[i] == '_' ? '-' : in[i];
+    out[i] = '\0';
+}
+
+int es_parse_u32(const char *s, uint32_t *out)
+{
+    if (!s || !*s)
+        return -1;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (end == s || errno)
+        return -1;
+    unsigned long long mul = 1;
+    if (*end == 'k' || *end == 'K')
+        mul = 1024, end++;
+    else if (*end == 'm' || *end == 'M')
+        mul = 1024 * 1024, end++;
+    if (mul > 1 && (*end == 'B' || *end == 'b'))
+        end++;
+    if (*end || v * mul > UINT32_MAX)
+        return -1;
+    *out = (uint32_t)(v * mul);
+    return 0;
+}
+
+int es_read_file(const char *path, uint8_t **buf, size_t *len, struct err *e)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return err_sys(e, "%s", path);
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *b = malloc(cap);
+    while (b) {
+        size_t r = fread(b + n, 1, cap - n, f);
+        n += r;
+        if (n < cap)
+            break;
+        uint8_t *nb = realloc(b, cap * 2);
+        if (!nb) {
+            free(b);
+            b = NULL;
+            break;
+        }
+        b = nb;
+        cap *= 2;
+    }
+    bool bad = ferror(f);
+    fclose(f);
+    if (!b || bad) {
+        free(b);
+        return err_set(e, "%s: cannot read", path);
+    }
+    *buf = b;
+    *len = n;
+    return 0;
+}
+
+/* ---- connecting ---- */
+
+static const char *choose_port(struct esptool *t, struct err *e)
+{
+    if (t->port) {
+        port_expand_name(t->port, t->port_name, sizeof t->port_name);
+        return t->port_name;
+    }
+    struct port_candidate c[16];
+    int n = port_find_candidates(c, 16);
+    if (n == 0) {
+        err_set(e, "no serial port given (-p PORT or ESPTOOL_PORT) and no ESP board found "
+                   "by USB id");
+        return NULL;
+    }
+    if (n > 1) {
+        char list[1024] = "";
+        for (int i = 0; i < n; i++) {
+            size_t k = strlen(list);
+            if (k + 140 < sizeof list)
+                snprintf(list + k, sizeof list - k, "%s%.64s (%.64s)", i ? ", " : "",
+                         c[i].path, c[i].what);
+        }
+        err_set(e, "several serial ports could be the board, choose one with -p: %s", list);
+        return NULL;
+    }
+    es_print("Found serial port %s (%s, %04x:%04x)", c[0].path, c[0].what, c[0].vid, c[0].pid);
+    snprintf(t->port_name, sizeof t->port_name, "%s", c[0].path);
+    return t->port_name;
+}
+
+int es_connect(struct esptool *t, struct err *e)
+{
+    const char *port = choose_port(t, e);
+    if (!port)
+        return -1;
+    uint16_t vid, pid;
+    if (port_usb_ids(port, &vid, &pid) == 0 && port_is_usb_jtag(vid, pid))
+        t->lo.usb_jtag = true;
+    es_print("Serial port %s", port);
+    if (loader_open(&t->l, port, &t->lo, e) != 0) {
+        es_progress_done();
+        return -1;
+    }
+    es_progress_done();
+    struct loader *l = t->l;
+    es_print("Chip is %s", l->chip->display);
+    uint8_t mac[6];
+    struct err me;
+    if (!l->secure_download && loader_read_mac(l, mac, &me) == 0)
+        es_print("MAC: %02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+                 mac[5]);
+    if (!l->stub)
+        es_print("Using the ROM loader (no stub)");
+    return 0;
+}
+
+int es_attach(struct esptool *t, const char *flash_size, struct err *e)
+{
+    uint32_t size = 0;
+    if (flash_size && strcmp(flash_size, "keep") != 0 && strcmp(flash_size, "detect") != 0) {
+        if (es_parse_u32(flash_size, &size) != 0)
+            return err_set(e, "invalid --flash-size '%s'", flash_size);
+    }
+    es_print("Configuring flash size...");
+    if (loader_attach(t->l, size, e) != 0)
+        return -1;
+    if (!size)
+        es_print("Auto-detected Flash size: %uMB", (unsigned)(t->l->flash_size >> 20));
+    return 0;
+}
+
+void es_finish(struct esptool *t)
+{
+    if (!t->l)
+        return;
+    es_print("%s", "");
+    es_print("Leaving...");
+    loader_close(t->l);
+    t->l = NULL;
+}
+
+/* ---- command line ---- */
+
+struct command {
+    const char *name;
+    int (*fn)(struct esptool *t, int argc, char **argv, struct err *e);
+    const char *help;
+};
+
+static const struct command commands[] = {
+    { "write-flash", es_cmd_write_flash, "ADDR FILE [ADDR FILE...]  write files to flash" },
+    { "read-flash", es_cmd_read_flash, "ADDR SIZE FILE             read flash to a file" },
+    { "verify-flash", es_cmd_verify_flash, "ADDR FILE [ADDR FILE...] compare flash with files" },
+    { "erase-flash", es_cmd_erase_flash, "                          erase the whole flash" },
+    { "erase-region", es_cmd_erase_region, "ADDR SIZE                erase a region" },
+    { "chip-id", es_cmd_chip_id, "                              print the chip id" },
+    { "flash-id", es_cmd_flash_id, "                             print the flash id and size" },
+    { "read-mac", es_cmd_read_mac, "                             print the MAC address" },
+    { "image-info", es_cmd_image_info, "FILE                       describe a firmware image" },
+    { "merge-bin", es_cmd_merge_bin, "-o OUT ADDR FILE [ADDR FILE...] merge files into one" },
+    { NULL, NULL, NULL },
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: esptool [-c CHIP] [-p PORT] [-b BAUD] [--before MODE] [--after MODE]\n"
+               "               [--no-stub] [--trace] [--connect-attempts N] COMMAND ...\n\n"
+               "esptool-compatible front end of mp-image-tool-esp32 %s (no Python needed).\n\n"
+               "Commands (write_flash and write-flash both work):\n", MPI_VERSION);
+    for (const struct command *c = commands; c->name; c++)
+        fprintf(f, "  %-13s %s\n", c->name, c->help);
+    fprintf(f, "\n--before: default-reset, usb-reset, no-reset, no-reset-no-sync\n"
+               "--after:  hard-reset, soft-reset, no-reset, no-reset-stub\n"
+               "--chip:   auto");
+    for (const struct chip *const *c = chip_all(); *c; c++)
+        fprintf(f, ", %s", (*c)->name);
+    fprintf(f, "\nEnvironment: ESPTOOL_PORT, ESPTOOL_BAUD, ESPTOOL_CHIP.\n");
+}
+
+static int parse_before(const char *v, struct loader_opts *o)
+{
+    char n[32];
+    es_normalize(v, n, sizeof n);
+    if (strcmp(n, "default-reset") == 0) o->before = LOADER_BEFORE_DEFAULT;
+    else if (strcmp(n, "usb-reset") == 0) o->before = LOADER_BEFORE_USB_RESET;
+    else if (strcmp(n, "no-reset") == 0) o->before = LOADER_BEFORE_NO_RESET;
+    else if (strcmp(n, "no-reset-no-sync") == 0) o->before = LOADER_BEFORE_NO_RESET_NO_SYNC;
+    else return -1;
+    return 0;
+}
+
+static int parse_after(const char *v, struct loader_opts *o)
+{
+    char n[32];
+    es_normalize(v, n, sizeof n);
+    if (strcmp(n, "hard-reset") == 0 || strcmp(n, "watchdog-reset") == 0)
+        o->after = LOADER_AFTER_HARD_RESET;
+    else if (strcmp(n, "soft-reset") == 0) o->after = LOADER_AFTER_SOFT_RESET;
+    else if (strcmp(n, "no-reset") == 0) o->after = LOADER_AFTER_NO_RESET;
+    else if (strcmp(n, "no-reset-stub") == 0) o->after = LOADER_AFTER_NO_RESET_STUB;
+    else return -1;
+    return 0;
+}
+
+/* Consume a global option at argv[*i]; 1 = consumed, 0 = not global,
+ * -1 = error. */
+static int global_option(struct esptool *t, int argc, char **argv, int *i, bool after_cmd,
+                         struct err *e)
+{
+    char opt[64];
+    es_normalize(argv[*i], opt, sizeof opt);
+    /* After the command, -t is merge_bin's --target-offset. */
+    if (after_cmd && !strcmp(opt, "-t"))
+        return 0;
+    const char *val = NULL;
+    char *eq = strchr(argv[*i], '=');
+    if (strncmp(opt, "--", 2) == 0 && eq)
+        opt[eq - argv[*i]] = '\0';
+    bool takes = !strcmp(opt, "-c") || !strcmp(opt, "--chip") || !strcmp(opt, "-p") ||
+                 !strcmp(opt, "--port") || !strcmp(opt, "-b") || !strcmp(opt, "--baud") ||
+                 !strcmp(opt, "--before") || !strcmp(opt, "--after") ||
+                 !strcmp(opt, "--connect-attempts") || !strcmp(opt, "--reset-sequence");
+    bool flag = !strcmp(opt, "--no-stub") || !strcmp(opt, "-t") || !strcmp(opt, "--trace");
+    if (!takes && !flag)
+        return 0;
+    if (takes) {
+        if (eq && strncmp(opt, "--", 2) == 0)
+            val = eq + 1;
+        else if (*i + 1 < argc)
+            val = argv[++*i];
+        else
+            return err_set(e, "option %s needs a value", argv[*i]);
+    }
+    if (!strcmp(opt, "-c") || !strcmp(opt, "--chip")) {
+        if (strcmp(val, "auto") != 0 && !chip_by_name(val))
+            return err_set(e, "invalid chip choice: '%s'", val);
+        t->chip = val;
+    } else if (!strcmp(opt, "-p") || !strcmp(opt, "--port")) {
+        t->port = val;
+    } else if (!strcmp(opt, "-b") || !strcmp(opt, "--baud")) {
+        if (es_parse_u32(val, &t->baud) != 0 || t->baud < 300)
+            return err_set(e, "invalid baud rate '%s'", val);
+    } else if (!strcmp(opt, "--before")) {
+        if (parse_before(val, &t->lo) != 0)
+            return err_set(e, "invalid --before '%s'", val);
+    } else if (!strcmp(opt, "--after")) {
+        if (parse_after(val, &t->lo) != 0)
+            return err_set(e, "invalid --after '%s'", val);
+    } else if (!strcmp(opt, "--connect-attempts")) {
+        char *end;
+        long n = strtol(val, &end, 10);
+        if (*end || n < 0 || n > 1000)
+            return err_set(e, "invalid --connect-attempts '%s'", val);
+        t->lo.connect_attempts = (int)n;
+    } else if (!strcmp(opt, "--reset-sequence")) {
+        t->lo.reset_sequence = val;
+    } else if (!strcmp(opt, "--no-stub")) {
+        t->lo.no_stub = true;
+    } else {
+        t->trace = true;
+    }
+    return 1;
+}
+
 int esptool_main(int argc, char **argv)
 {
-    (void)argc; (void)argv;
-    fprintf(stderr, "esptool: not available in this build\n");
-    return 1;
+    struct esptool t;
+    memset(&t, 0, sizeof t);
+    loader_opts_init(&t.lo);
+    t.tty = isatty(STDOUT_FILENO);
+    struct err e;
+    err_clear(&e);
+    const char *env;
+    if ((env = getenv("ESPTOOL_PORT")) && *env)
+        t.port = env;
+    if ((env = getenv("ESPTOOL_CHIP")) && *env)
+        t.chip = env;
+    t.baud = 115200;
+    if ((env = getenv("ESPTOOL_BAUD")) && *env && es_parse_u32(env, &t.baud) != 0) {
+        fprintf(stderr, "A fatal error occurred: invalid ESPTOOL_BAUD '%s'\n", env);
+        return 2;
+    }
+    /* Pull out the global options wherever they are; keep the rest. */
+    char **rest = calloc((size_t)argc + 1, sizeof *rest);
+    int nrest = 0;
+    if (!rest)
+        return 2;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            usage(stdout);
+            free(rest);
+            return 0;
+        }
+        if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "version")) {
+            printf("esptool (mp-image-tool-esp32 %s)\n", MPI_VERSION);
+            free(rest);
+            return 0;
+        }
+        int r = global_option(&t, argc, argv, &i, nrest > 0, &e);
+        if (r < 0) {
+            fprintf(stderr, "esptool: error: %s\n", e.msg);
+            free(rest);
+            return 2;
+        }
+        if (r == 0)
+            rest[nrest++] = argv[i];
+    }
+    if (nrest == 0) {
+        usage(stderr);
+        free(rest);
+        return 2;
+    }
+    char name[64];
+    es_normalize(rest[0], name, sizeof name);
+    const struct command *cmd = NULL;
+    for (const struct command *c = commands; c->name; c++)
+        if (!strcmp(c->name, name))
+            cmd = c;
+    if (!cmd) {
+        fprintf(stderr, "esptool: error: unknown command '%s' (see --help)\n", rest[0]);
+        free(rest);
+        return 2;
+    }
+    t.lo.chip = t.chip;
+    t.lo.baud = t.baud;
+    t.lo.log = on_log;
+    t.lo.progress = on_progress;
+    t.lo.ctx = &t;
+    if (t.trace)
+        t.lo.trace = on_trace;
+    printf("esptool.py v4.8 compatible (mp-image-tool-esp32 %s)\n", MPI_VERSION);
+    int rc = cmd->fn(&t, nrest, rest, &e);
+    es_progress_done();
+    if (rc != 0) {
+        fflush(stdout);
+        fprintf(stderr, "\nA fatal error occurred: %s\n", e.msg);
+        if (t.l) {
+            loader_close(t.l);
+            t.l = NULL;
+        }
+        free(rest);
+        return 2;
+    }
+    es_finish(&t);
+    free(rest);
+    return 0;
 }

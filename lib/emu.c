@@ -1,0 +1,981 @@
+/* The emulated chip: reset circuit, boot messages, SLIP input, the output
+ * queue and the ROM loader.  The flasher stub's commands are in
+ * emu_stub.c, registers in emu_regs.c, the flash in emu_flash.c.
+ *
+ * Request frame:  00 op size:u16 checksum:u32 data[size]
+ * Reply frame:    01 op size:u16 value:u32 data[size]   (data ends with the
+ *                 status bytes: 2 on ESP8266 and stubs, 4 on other ROMs)
+ * (protocol doc §1.2-1.4) */
+#include "emu_impl.h"
+#include "emu_proto.h"
+
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define DEFAULT_FLASH (4u << 20)
+#define DEFAULT_EN_DELAY_MS 20u
+#define ROM_DEFAULT_FLASH (2u << 20)   /* ROMs assume 2 MB until SPI_SET_PARAMS */
+#define SYNC_VALUE 0x20120707u
+
+/* ---- little helpers ------------------------------------------------------ */
+
+uint32_t emu_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+uint32_t emu_checksum(const uint8_t *data, size_t len)
+{
+    uint32_t c = 0xEF;
+    for (size_t i = 0; i < len; i++)
+        c ^= data[i];
+    return c;
+}
+
+void emu_log(struct emu *emu, const char *fmt, ...)
+{
+    if (!emu->log_fn)
+        return;
+    char line[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    emu->log_fn(emu->log_ctx, line);
+}
+
+int emu_md5_flash(struct emu *emu, uint32_t addr, uint32_t len, uint8_t out[16])
+{
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    if (!c || EVP_DigestInit_ex(c, EVP_md5(), NULL) != 1) {
+        EVP_MD_CTX_free(c);
+        return -1;
+    }
+    uint8_t buf[4096];
+    while (len > 0) {
+        uint32_t n = len < sizeof buf ? len : (uint32_t)sizeof buf;
+        emu_flash_read(&emu->flash, addr, buf, n);
+        EVP_DigestUpdate(c, buf, n);
+        addr += n;
+        len -= n;
+    }
+    unsigned int olen = 16;
+    EVP_DigestFinal_ex(c, out, &olen);
+    EVP_MD_CTX_free(c);
+    return 0;
+}
+
+/* ---- output queue -------------------------------------------------------- */
+
+void emu_out(struct emu *emu, const void *buf, size_t len)
+{
+    if (emu->out_len + len > emu->out_cap) {
+        if (emu->out_head > 0) {          /* compact first */
+            memmove(emu->out, emu->out + emu->out_head, emu->out_len - emu->out_head);
+            emu->out_len -= emu->out_head;
+            emu->out_head = 0;
+        }
+        if (emu->out_len + len > emu->out_cap) {
+            size_t cap = emu->out_cap ? emu->out_cap : 4096;
+            while (cap < emu->out_len + len)
+                cap *= 2;
+            uint8_t *p = realloc(emu->out, cap);
+            if (!p) {
+                emu_log(emu, "out of memory: %zu output bytes dropped", len);
+                return;
+            }
+            emu->out = p;
+            emu->out_cap = cap;
+        }
+    }
+    memcpy(emu->out + emu->out_len, buf, len);
+    emu->out_len += len;
+}
+
+static void out_text(struct emu *emu, const char *s)
+{
+    emu_out(emu, s, strlen(s));
+}
+
+void emu_send_frame(struct emu *emu, const uint8_t *payload, size_t len)
+{
+    uint8_t enc[2 * (8 + 64 + 4096 + 16) + 2];
+    if (2 * len + 2 > sizeof enc) {
+        emu_log(emu, "internal: frame of %zu bytes too long", len);
+        return;
+    }
+    size_t n = slip_encode(payload, len, enc);
+    emu_out(emu, enc, n);
+    emu->stats.frames_out++;
+}
+
+/* Drop what the UART has not sent yet (its FIFO is reset with the chip). */
+static void out_drop(struct emu *emu)
+{
+    emu->out_taken += emu->out_len - emu->out_head;
+    emu->out_head = emu->out_len = 0;
+    if (emu->baud_switch) {
+        emu->baud = emu->next_baud;
+        emu->baud_switch = false;
+    }
+}
+
+size_t emu_tx_pending(const struct emu *emu)
+{
+    return emu->out_len - emu->out_head;
+}
+
+size_t emu_tx(struct emu *emu, void *buf, size_t cap)
+{
+    size_t avail = emu->out_len - emu->out_head;
+    size_t n = avail < cap ? avail : cap;
+    if (emu->baud_switch) {
+        uint64_t until = emu->baud_mark - emu->out_taken;
+        if (n > until)
+            n = (size_t)until;
+    }
+    memcpy(buf, emu->out + emu->out_head, n);
+    emu->out_head += n;
+    emu->out_taken += n;
+    if (emu->out_head == emu->out_len)
+        emu->out_head = emu->out_len = 0;
+    if (emu->baud_switch && emu->out_taken >= emu->baud_mark) {
+        emu->baud = emu->next_baud;
+        emu->baud_switch = false;
+        emu_log(emu, "UART now at %u baud", emu->baud);
+    }
+    return n;
+}
+
+/* The new baud applies to the bytes queued after this point. */
+void emu_switch_baud(struct emu *emu, uint32_t baud)
+{
+    emu->next_baud = baud;
+    emu->baud_mark = emu->out_taken + (emu->out_len - emu->out_head);
+    emu->baud_switch = true;
+    if (emu->baud_mark == emu->out_taken) {
+        emu->baud = baud;
+        emu->baud_switch = false;
+    }
+}
+
+/* ---- boot ---------------------------------------------------------------- */
+
+static void reset_state(struct emu *emu)
+{
+    emu_write_abort(emu);
+    emu_read_abort(emu);
+    memset(&emu->regs, 0, sizeof emu->regs);
+    memset(emu->rom_buf, 0, sizeof emu->rom_buf);
+    emu->rom_op = 0;
+    emu->rom_value = 0;
+    emu->rom_attached = false;
+    emu->rom_flash_size = emu->chip->rom_esp32_family ? ROM_DEFAULT_FLASH : emu->flash.size;
+    emu->stub_pending = 0;
+    emu->stub_flash_size = emu->flash.size;
+    emu->mem_active = false;
+    emu->nregions = 0;
+    emu->baud = 115200;
+    emu->baud_switch = false;
+    slip_decoder_init(&emu->dec, emu->frame, sizeof emu->frame);
+}
+
+/* What a flash boot prints after the ROM's reset line. */
+static void app_boot_log(struct emu *emu)
+{
+    const struct emu_chip *c = emu->chip;
+    char line[160];
+    uint8_t h[32];
+    emu_flash_read(&emu->flash, c->bootloader_offset, h, sizeof h);
+    if (c->status_len == 2) {                   /* ESP8266 */
+        if (h[0] == 0xE9 || h[0] == 0xEA) {
+            snprintf(line, sizeof line, "load 0x%08x, len %u, room 16 \r\n",
+                     emu_le32(h + 8), emu_le32(h + 12));
+            out_text(emu, line);
+            out_text(emu, "espemu: the application would run now (not emulated)\r\n");
+        } else {
+            out_text(emu, "ets_main.c 371 \r\n");
+        }
+        return;
+    }
+    if (!strcmp(c->name, "esp32"))
+        out_text(emu, "configsip: 0, SPIWP:0xee\r\n"
+                      "clk_drv:0x00,q_drv:0x00,d_drv:0x00,cs0_drv:0x00,hd_drv:0x00,wp_drv:0x00\r\n"
+                      "mode:DIO, clock div:2\r\n");
+    else
+        out_text(emu, "SPIWP:0xee\r\nmode:DIO, clock div:1\r\n");
+    if (h[0] == 0xE9) {
+        snprintf(line, sizeof line, "load:0x%08x,len:%u\r\nentry 0x%08x\r\n",
+                 emu_le32(h + 24), emu_le32(h + 28), emu_le32(h + 4));
+        out_text(emu, line);
+        out_text(emu, "espemu: the application would run now (not emulated)\r\n");
+    } else {
+        snprintf(line, sizeof line, "invalid header: 0x%08x\r\n", emu_le32(h));
+        for (int i = 0; i < 3; i++)
+            out_text(emu, line);
+    }
+}
+
+/* The ROM starts: fresh state, the reset banner, then download mode or the
+ * app.  keep_output: a software reset lets the UART finish first. */
+void emu_boot(struct emu *emu, bool download, bool software, bool keep_output)
+{
+    const struct emu_chip *c = emu->chip;
+    if (!keep_output)
+        out_drop(emu);
+    reset_state(emu);
+    emu->stats.resets++;
+    char line[200];
+    const char *rst = software ? c->rst_sw : c->rst_poweron;
+    const char *mode = download ? c->boot_download : c->boot_flash;
+    if (c->status_len == 2)                     /* ESP8266 style */
+        snprintf(line, sizeof line, "%srst cause:%s, boot mode:%s\r\n", c->banner, rst, mode);
+    else
+        snprintf(line, sizeof line, "%srst:%s,boot:%s\r\n", c->banner, rst, mode);
+    out_text(emu, line);
+    if (download) {
+        out_text(emu, c->waiting);
+        emu->state = EMU_ROM;
+    } else {
+        app_boot_log(emu);
+        emu->state = EMU_APP;
+    }
+    emu_log(emu, "%s reset: %s", software ? "software" : "chip",
+            download ? "download mode" : "booting the app");
+}
+
+void emu_power_on(struct emu *emu, bool download)
+{
+    emu->boot_pending = false;
+    emu->en_high = true;
+    emu_boot(emu, download, false, false);
+}
+
+void emu_set_lines(struct emu *emu, bool dtr, bool rts, uint64_t now_ms)
+{
+    emu->dtr = dtr;
+    emu->rts = rts;
+    bool en = !(rts && !dtr);
+    if (!en) {
+        if (emu->state != EMU_RESET) {
+            emu_log(emu, "EN low: chip held in reset");
+            out_drop(emu);
+        }
+        emu->state = EMU_RESET;
+        emu->en_high = false;
+        emu->boot_pending = false;
+        return;
+    }
+    if (!emu->en_high) {
+        emu->en_high = true;
+        emu->boot_pending = true;
+        emu->boot_at = now_ms + emu->en_delay_ms;
+    }
+}
+
+void emu_tick(struct emu *emu, uint64_t now_ms)
+{
+    if (emu->boot_pending && now_ms >= emu->boot_at) {
+        emu->boot_pending = false;
+        bool gpio0_low = emu->dtr && !emu->rts;
+        emu_boot(emu, gpio0_low, false, false);
+    }
+}
+
+int emu_next_event_ms(const struct emu *emu, uint64_t now_ms)
+{
+    if (!emu->boot_pending)
+        return -1;
+    if (emu->boot_at <= now_ms)
+        return 0;
+    uint64_t d = emu->boot_at - now_ms;
+    return d > 1000000 ? 1000000 : (int)d;
+}
+
+/* ---- ROM replies --------------------------------------------------------- */
+
+/* Send a reply from the ROM's buffer: payload (already in rom_buf) and the
+ * status.  `known` false: the ROM did not recognise the opcode and the
+ * header keeps the previous reply's opcode.  write_error: whether this
+ * command stores the error byte on success (MEM_BEGIN does not). */
+static void rom_reply(struct emu *emu, uint8_t op, bool known, size_t plen,
+                      uint8_t failed, uint8_t error, bool write_error)
+{
+    if (known)
+        emu->rom_op = op;
+    emu->rom_buf[plen] = failed;
+    if (failed || write_error)
+        emu->rom_buf[plen + 1] = error;
+    size_t n = plen + emu->chip->status_len;
+    uint8_t f[8 + sizeof emu->rom_buf];
+    f[0] = 0x01;
+    f[1] = emu->rom_op;
+    f[2] = (uint8_t)n;
+    f[3] = (uint8_t)(n >> 8);
+    put_le32(f + 4, emu->rom_value);
+    memcpy(f + 8, emu->rom_buf, n);
+    emu_send_frame(emu, f, 8 + n);
+}
+
+static void rom_ok(struct emu *emu, uint8_t op)
+{
+    rom_reply(emu, op, true, 0, 0, 0, true);
+}
+
+static void rom_fail(struct emu *emu, uint8_t op, uint8_t error)
+{
+    emu_log(emu, "ROM %s failed: error 0x%02X", emu_op_name(op), error);
+    rom_reply(emu, op, true, 0, 1, error, true);
+}
+
+static bool rom_supports(const struct emu_chip *c, uint8_t op)
+{
+    if (op >= OP_FLASH_BEGIN && op <= OP_READ_REG)
+        return true;
+    if (op == OP_GET_SECURITY_INFO)
+        return c->secinfo_len > 0;
+    if (!c->rom_esp32_family)
+        return false;
+    switch (op) {
+    case OP_SPI_SET_PARAMS: case OP_SPI_ATTACH: case OP_READ_FLASH_SLOW:
+    case OP_CHANGE_BAUDRATE: case OP_FLASH_DEFL_BEGIN: case OP_FLASH_DEFL_DATA:
+    case OP_FLASH_DEFL_END: case OP_SPI_FLASH_MD5:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Flash access through the ROM: the SPI flash must be attached (ESP32
+ * family) and inside the size set by SPI_SET_PARAMS (2 MB by default). */
+static int rom_flash_check(struct emu *emu, uint8_t op, uint32_t addr, uint32_t len)
+{
+    if (!emu->chip->rom_esp32_family)
+        return 0;
+    if (!emu->rom_attached) {
+        emu_log(emu, "ROM %s: SPI flash not attached (send SPI_ATTACH first)", emu_op_name(op));
+        return -1;
+    }
+    if ((uint64_t)addr + len > emu->rom_flash_size) {
+        emu_log(emu, "ROM %s: 0x%X+0x%X is beyond the flash size the ROM knows (0x%X; "
+                "send SPI_SET_PARAMS)", emu_op_name(op), addr, len, emu->rom_flash_size);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- writing (ROM and stub share the inflate path) ----------------------- */
+
+void emu_write_abort(struct emu *emu)
+{
+    if (emu->wr.z_live)
+        inflateEnd(&emu->wr.z);
+    memset(&emu->wr, 0, sizeof emu->wr);
+}
+
+int emu_write_begin(struct emu *emu, uint32_t offset, uint32_t size, uint32_t blocks,
+                    uint32_t block_size, bool compressed)
+{
+    emu_write_abort(emu);
+    struct emu_write *w = &emu->wr;
+    w->active = true;
+    w->compressed = compressed;
+    w->start = w->offset = offset;
+    w->remaining = size;
+    w->num_blocks = blocks;
+    w->block_size = block_size;
+    w->erase_next = offset & ~0xFFFu;
+    w->erase_end = (uint32_t)(((uint64_t)offset + size + 0xFFF) & ~(uint64_t)0xFFF);
+    if (compressed) {
+        if (inflateInit(&w->z) != Z_OK)
+            return -1;
+        w->z_live = true;
+    }
+    return 0;
+}
+
+/* Inflate a chunk of the zlib stream, handing the output to `sink`.
+ * Returns 0, -1 (inflate error) or the sink's error. */
+int emu_inflate(struct emu *emu, const uint8_t *in, size_t len,
+                int (*sink)(struct emu *, const uint8_t *, uint32_t))
+{
+    struct emu_write *w = &emu->wr;
+    if (!w->z_live || w->inflate_done)
+        return 0;                               /* trailing data is ignored */
+    static uint8_t out[0x8000];
+    w->z.next_in = (Bytef *)(uintptr_t)in;
+    w->z.avail_in = (uInt)len;
+    for (;;) {
+        w->z.next_out = out;
+        w->z.avail_out = sizeof out;
+        int r = inflate(&w->z, Z_NO_FLUSH);
+        uint32_t produced = (uint32_t)(sizeof out - w->z.avail_out);
+        if (produced) {
+            int rc = sink(emu, out, produced);
+            if (rc)
+                return rc;
+        }
+        if (r == Z_STREAM_END) {
+            w->inflate_done = true;
+            return 0;
+        }
+        if (r == Z_BUF_ERROR || (r == Z_OK && w->z.avail_in == 0 && w->z.avail_out > 0))
+            return 0;                           /* needs more input */
+        if (r != Z_OK) {
+            emu_log(emu, "inflate error %d (%s)", r, w->z.msg ? w->z.msg : "?");
+            return -1;
+        }
+    }
+}
+
+/* ROM: program a block and read it back, as the ROM does (error 0x08). */
+static int rom_program(struct emu *emu, uint32_t addr, const uint8_t *data, uint32_t len)
+{
+    if (emu_flash_program(&emu->flash, addr, data, len) != 0) {
+        emu_log(emu, "injected flash write failure at 0x%X", addr);
+        return ROM_ERR_FLASH_WRITE;
+    }
+    if (!emu_flash_is(&emu->flash, addr, data, len)) {
+        emu_log(emu, "ROM: read-back of 0x%X+0x%X differs (flash not erased?)", addr, len);
+        return ROM_ERR_FLASH_WRITE;
+    }
+    emu->stats.bytes_written += len;
+    return 0;
+}
+
+static int rom_inflate_sink(struct emu *emu, const uint8_t *data, uint32_t len)
+{
+    if (rom_flash_check(emu, OP_FLASH_DEFL_DATA, emu->wr.offset, len))
+        return ROM_ERR_FLASH_WRITE;
+    int rc = rom_program(emu, emu->wr.offset, data, len);
+    emu->wr.offset += len;
+    return rc;
+}
+
+/* ---- ROM commands -------------------------------------------------------- */
+
+static bool begin_size_ok(const struct emu_chip *c, size_t n)
+{
+    return n == 16 || (n == 20 && c->rom_begin20);
+}
+
+/* ESP8266 ROM erase-size bug (protocol doc §2.2): asked for m sectors from
+ * sector s, it erases m + min(16 - s % 16, m) sectors.  esptool sends a
+ * corrected size so that the intended range ends up erased. */
+static uint32_t esp8266_erase_len(uint32_t offset, uint32_t erase_size)
+{
+    uint32_t m = (uint32_t)(((uint64_t)erase_size + 0xFFF) / 0x1000);
+    uint32_t head = 16 - (offset / 0x1000) % 16;
+    return (m + (head < m ? head : m)) * 0x1000u;
+}
+
+static void rom_flash_begin(struct emu *emu, uint8_t op, const uint8_t *d, size_t n)
+{
+    const struct emu_chip *c = emu->chip;
+    if (!begin_size_ok(c, n)) {
+        emu_log(emu, "ROM %s: %zu-byte request (this ROM takes %s)", emu_op_name(op), n,
+                c->rom_begin20 ? "16 or 20" : "exactly 16");
+        rom_fail(emu, op, ROM_ERR_BAD_FORMAT);
+        return;
+    }
+    uint32_t size = emu_le32(d), blocks = emu_le32(d + 4), bsize = emu_le32(d + 8);
+    uint32_t offset = emu_le32(d + 12);
+    if (n == 20 && emu_le32(d + 16))
+        emu_log(emu, "ROM: encrypted write requested; stored as plain data");
+    if (bsize > EMU_MAX_BLOCK) {
+        rom_fail(emu, op, ROM_ERR_INVALID_PARAM);
+        return;
+    }
+    uint32_t erase = size;
+    if (!c->rom_esp32_family)
+        erase = size ? esp8266_erase_len(offset, size) : 0;
+    if (erase && rom_flash_check(emu, op, offset, erase)) {
+        rom_fail(emu, op, ROM_ERR_EXEC);
+        return;
+    }
+    emu_flash_erase(&emu->flash, offset, erase);
+    bool compressed = op == OP_FLASH_DEFL_BEGIN;
+    if (emu_write_begin(emu, offset, size, blocks, bsize, compressed) != 0) {
+        rom_fail(emu, op, ROM_ERR_EXEC);
+        return;
+    }
+    emu_log(emu, "ROM %s 0x%X size 0x%X, %u blocks of 0x%X; erased 0x%X", emu_op_name(op),
+            offset, size, blocks, bsize, erase);
+    rom_ok(emu, op);
+}
+
+static void rom_flash_data(struct emu *emu, uint8_t op, uint32_t csum, const uint8_t *d, size_t n)
+{
+    struct emu_write *w = &emu->wr;
+    bool compressed = op == OP_FLASH_DEFL_DATA;
+    if (n < 16 || !w->active || w->compressed != compressed) {
+        rom_fail(emu, op, emu->chip->err_no_begin);
+        return;
+    }
+    uint32_t dlen = emu_le32(d), seq = emu_le32(d + 4);
+    const uint8_t *data = d + 16;
+    if (dlen != n - 16) {
+        rom_fail(emu, op, ROM_ERR_BAD_FORMAT);
+        return;
+    }
+    if (emu_checksum(data, dlen) != csum) {
+        rom_fail(emu, op, ROM_ERR_CHECKSUM);
+        return;
+    }
+    int rc;
+    if (compressed) {
+        rc = emu_inflate(emu, data, dlen, rom_inflate_sink);
+        if (rc == -1)
+            rc = ROM_ERR_DEFLATE;
+    } else {
+        /* Each block lands at its place: begin offset + seq * block size. */
+        if (seq >= w->num_blocks || dlen > w->block_size) {
+            rom_fail(emu, op, ROM_ERR_INVALID_PARAM);
+            return;
+        }
+        uint32_t addr = w->start + seq * w->block_size;
+        rc = rom_flash_check(emu, op, addr, dlen) ? ROM_ERR_FLASH_WRITE
+                                                   : rom_program(emu, addr, data, dlen);
+    }
+    if (rc) {
+        rom_fail(emu, op, (uint8_t)rc);
+        return;
+    }
+    rom_ok(emu, op);
+}
+
+static void rom_flash_end(struct emu *emu, uint8_t op, const uint8_t *d, size_t n)
+{
+    if (n != 4 || !emu->wr.active) {
+        rom_fail(emu, op, ROM_ERR_BAD_FORMAT);
+        return;
+    }
+    uint32_t run_user_code = emu_le32(d);
+    emu_write_abort(emu);
+    rom_ok(emu, op);
+    if (run_user_code) {
+        emu_log(emu, "ROM: leaving the loader, running the app");
+        out_text(emu, "espemu: the application would run now (not emulated)\r\n");
+        emu->state = EMU_APP;
+    } else {
+        /* A software reset keeps the latched strapping: download mode again. */
+        emu_boot(emu, true, true, true);
+    }
+}
+
+static void start_stub(struct emu *emu, uint32_t entry)
+{
+    emu_write_abort(emu);
+    emu_read_abort(emu);
+    emu->state = EMU_STUB;
+    emu->stub_pending = 0;
+    emu->stub_flash_size = emu->flash.size;
+    emu->mem_active = false;
+    emu->stats.stub_starts++;
+    emu_log(emu, "jumping to 0x%08X: flasher stub running", entry);
+    static const uint8_t ohai[4] = { 'O', 'H', 'A', 'I' };
+    emu_send_frame(emu, ohai, sizeof ohai);
+}
+
+/* MEM_END(0, entry): run code at entry.  The emulator cannot execute it: if
+ * entry lies in RAM that MEM_DATA filled, it is taken to be a flasher stub;
+ * otherwise the CPU faults and the chip resets (back to download mode). */
+void emu_jump(struct emu *emu, uint32_t entry)
+{
+    for (unsigned i = 0; i < emu->nregions; i++) {
+        const struct emu_region *r = &emu->regions[i];
+        if (entry - r->addr < r->len) {
+            start_stub(emu, entry);
+            return;
+        }
+    }
+    emu_log(emu, "jump to 0x%08X outside uploaded RAM: CPU exception", entry);
+    char line[160];
+    snprintf(line, sizeof line, "Guru Meditation Error: Core  0 panic'ed (InstrFetchProhibited). "
+             "PC 0x%08x\r\n\r\n", entry);
+    out_text(emu, line);
+    emu_boot(emu, true, true, true);
+}
+
+void emu_mem_region(struct emu *emu, uint32_t addr, uint32_t len)
+{
+    if (len == 0)
+        return;
+    if (emu->nregions == EMU_MAX_REGIONS)
+        memmove(emu->regions, emu->regions + 1, sizeof emu->regions[0] * (EMU_MAX_REGIONS - 1));
+    else
+        emu->nregions++;
+    emu->regions[emu->nregions - 1] = (struct emu_region){ addr, len };
+}
+
+static void rom_mem(struct emu *emu, uint8_t op, uint32_t csum, const uint8_t *d, size_t n)
+{
+    if (op == OP_MEM_BEGIN) {
+        if (n != 16) {
+            rom_fail(emu, op, ROM_ERR_BAD_FORMAT);
+            return;
+        }
+        emu->mem_active = true;
+        emu->mem_remaining = emu_le32(d);
+        emu->mem_addr = emu_le32(d + 12);
+        emu_mem_region(emu, emu->mem_addr, emu->mem_remaining);
+        emu_log(emu, "ROM MEM_BEGIN 0x%08X size 0x%X", emu->mem_addr, emu->mem_remaining);
+        /* The real ROM leaves the error byte of an earlier failure here
+         * (rom-transcripts: "00 05 ff ff" after an error 05). */
+        rom_reply(emu, op, true, 0, 0, 0, false);
+        return;
+    }
+    if (op == OP_MEM_DATA) {
+        if (n < 16 || !emu->mem_active) {
+            rom_fail(emu, op, emu->chip->err_no_begin);
+            return;
+        }
+        uint32_t dlen = emu_le32(d);
+        if (dlen != n - 16) {
+            rom_fail(emu, op, ROM_ERR_BAD_FORMAT);
+            return;
+        }
+        if (emu_checksum(d + 16, dlen) != csum) {
+            rom_fail(emu, op, ROM_ERR_CHECKSUM);
+            return;
+        }
+        if (dlen > emu->mem_remaining) {
+            rom_fail(emu, op, ROM_ERR_RAM_SIZE);
+            return;
+        }
+        emu->mem_addr += dlen;
+        emu->mem_remaining -= dlen;
+        rom_ok(emu, op);
+        return;
+    }
+    /* MEM_END: flag (0 = run), entry */
+    if (n != 8) {
+        rom_fail(emu, op, ROM_ERR_BAD_FORMAT);
+        return;
+    }
+    uint32_t no_run = emu_le32(d), entry = emu_le32(d + 4);
+    emu->mem_active = false;
+    rom_ok(emu, op);
+    if (!no_run)
+        emu_jump(emu, entry);
+}
+
+static void rom_sync(struct emu *emu, const uint8_t *d, size_t n)
+{
+    static const uint8_t head[4] = { 0x07, 0x07, 0x12, 0x20 };
+    if (n != 36 || memcmp(d, head, 4) != 0)
+        return;                                 /* not a sync pattern: no answer */
+    for (size_t i = 4; i < 36; i++)
+        if (d[i] != 0x55)
+            return;
+    emu->rom_value = SYNC_VALUE;
+    for (int i = 0; i < 8; i++)
+        rom_ok(emu, OP_SYNC);
+}
+
+static void rom_security_info(struct emu *emu)
+{
+    const struct emu_chip *c = emu->chip;
+    uint8_t *b = emu->rom_buf;
+    memset(b, 0, 12);                           /* flags, crypt count, key purposes */
+    b[11] = c->key_purpose6;
+    if (c->secinfo_len >= 20) {
+        put_le32(b + 12, c->chip_id);
+        put_le32(b + 16, c->api_version);
+    }
+    rom_reply(emu, OP_GET_SECURITY_INFO, true, c->secinfo_len, 0, 0, true);
+}
+
+static void rom_md5(struct emu *emu, const uint8_t *d, size_t n)
+{
+    if (n != 16) {
+        rom_fail(emu, OP_SPI_FLASH_MD5, ROM_ERR_BAD_FORMAT);
+        return;
+    }
+    uint32_t addr = emu_le32(d), len = emu_le32(d + 4);
+    uint8_t md5[16];
+    if (rom_flash_check(emu, OP_SPI_FLASH_MD5, addr, len) || emu_md5_flash(emu, addr, len, md5)) {
+        rom_fail(emu, OP_SPI_FLASH_MD5, ROM_ERR_EXEC);
+        return;
+    }
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 16; i++) {
+        emu->rom_buf[2 * i] = (uint8_t)hex[md5[i] >> 4];
+        emu->rom_buf[2 * i + 1] = (uint8_t)hex[md5[i] & 15];
+    }
+    emu->stats.bytes_read += len;
+    rom_reply(emu, OP_SPI_FLASH_MD5, true, 32, 0, 0, true);
+}
+
+/* READ_FLASH_SLOW: up to 64 bytes read into the reply buffer; the reply
+ * always carries 64 bytes, the rest being whatever the buffer held. */
+static void rom_read_slow(struct emu *emu, const uint8_t *d, size_t n)
+{
+    if (n != 8) {
+        rom_fail(emu, OP_READ_FLASH_SLOW, ROM_ERR_BAD_FORMAT);
+        return;
+    }
+    uint32_t addr = emu_le32(d), len = emu_le32(d + 4);
+    if (len > 64) {
+        rom_fail(emu, OP_READ_FLASH_SLOW, ROM_ERR_READ_LEN);
+        return;
+    }
+    if (rom_flash_check(emu, OP_READ_FLASH_SLOW, addr, len)) {
+        rom_fail(emu, OP_READ_FLASH_SLOW, ROM_ERR_FLASH_READ);
+        return;
+    }
+    emu_flash_read(&emu->flash, addr, emu->rom_buf, len);
+    emu->stats.bytes_read += len;
+    rom_reply(emu, OP_READ_FLASH_SLOW, true, 64, 0, 0, true);
+}
+
+static void rom_command(struct emu *emu, const uint8_t *f, size_t len)
+{
+    uint8_t op = f[1];
+    uint32_t size = (uint32_t)f[2] | (uint32_t)f[3] << 8;
+    uint32_t csum = emu_le32(f + 4);
+    const uint8_t *d = f + 8;
+    size_t n = len - 8;
+    if (f[0] != 0x00)
+        return;                                 /* not a request: ignored */
+    if (!rom_supports(emu->chip, op)) {
+        emu_log(emu, "ROM: unknown command 0x%02X", op);
+        rom_reply(emu, op, false, 0, 1, ROM_ERR_BAD_FORMAT, true);
+        return;
+    }
+    if (size != n) {
+        emu_log(emu, "ROM %s: size field %u but %zu data bytes", emu_op_name(op), size, n);
+        rom_fail(emu, op, ROM_ERR_BAD_FORMAT);
+        return;
+    }
+    switch (op) {
+    case OP_SYNC:
+        rom_sync(emu, d, n);
+        break;
+    case OP_READ_REG:
+        if (n != 4) {
+            rom_fail(emu, op, ROM_ERR_BAD_FORMAT);
+            break;
+        }
+        emu->rom_value = emu_reg_read(emu, emu_le32(d));
+        rom_ok(emu, op);
+        break;
+    case OP_WRITE_REG:
+        if (n == 0 || n % 16) {
+            rom_fail(emu, op, ROM_ERR_BAD_FORMAT);
+            break;
+        }
+        for (size_t i = 0; i < n; i += 16)
+            emu_reg_write(emu, emu_le32(d + i), emu_le32(d + i + 4), emu_le32(d + i + 8));
+        rom_ok(emu, op);
+        break;
+    case OP_FLASH_BEGIN:
+    case OP_FLASH_DEFL_BEGIN:
+        rom_flash_begin(emu, op, d, n);
+        break;
+    case OP_FLASH_DATA:
+    case OP_FLASH_DEFL_DATA:
+        rom_flash_data(emu, op, csum, d, n);
+        break;
+    case OP_FLASH_END:
+    case OP_FLASH_DEFL_END:
+        rom_flash_end(emu, op, d, n);
+        break;
+    case OP_MEM_BEGIN:
+    case OP_MEM_DATA:
+    case OP_MEM_END:
+        rom_mem(emu, op, csum, d, n);
+        break;
+    case OP_SPI_ATTACH:
+        if (n != 8) {                           /* the ROM takes 8 bytes, stubs 4 */
+            rom_fail(emu, op, ROM_ERR_BAD_FORMAT);
+            break;
+        }
+        emu->rom_attached = true;
+        rom_ok(emu, op);
+        break;
+    case OP_SPI_SET_PARAMS:
+        if (n != 24) {
+            rom_fail(emu, op, ROM_ERR_BAD_FORMAT);
+            break;
+        }
+        emu->rom_flash_size = emu_le32(d + 4);
+        rom_ok(emu, op);
+        break;
+    case OP_CHANGE_BAUDRATE:
+        if (n != 8) {
+            rom_fail(emu, op, ROM_ERR_BAD_FORMAT);
+            break;
+        }
+        rom_ok(emu, op);
+        emu_switch_baud(emu, emu_le32(d));
+        /* The real ROMs send two more 0xC0 once the rate has changed. */
+        out_text(emu, "\xC0\xC0");
+        break;
+    case OP_SPI_FLASH_MD5:
+        rom_md5(emu, d, n);
+        break;
+    case OP_READ_FLASH_SLOW:
+        rom_read_slow(emu, d, n);
+        break;
+    case OP_GET_SECURITY_INFO:
+        rom_security_info(emu);
+        break;
+    default:
+        rom_reply(emu, op, false, 0, 1, ROM_ERR_BAD_FORMAT, true);
+        break;
+    }
+}
+
+/* ---- input --------------------------------------------------------------- */
+
+static void handle_frame(struct emu *emu)
+{
+    struct slip_decoder *dec = &emu->dec;
+    emu->stats.frames_in++;
+    if (dec->overflow || dec->bad_escape) {
+        emu_log(emu, "dropped a frame with a %s", dec->overflow ? "length overflow" : "bad escape");
+        return;
+    }
+    if (emu->state == EMU_STUB) {
+        emu_stub_frame(emu, emu->frame, dec->len);
+        return;
+    }
+    if (dec->len < 8) {
+        emu_log(emu, "ignored a %zu-byte frame", dec->len);
+        return;
+    }
+    rom_command(emu, emu->frame, dec->len);
+}
+
+void emu_rx(struct emu *emu, const void *buf, size_t len)
+{
+    const uint8_t *p = buf;
+    for (size_t i = 0; i < len; i++) {
+        if (emu->state != EMU_ROM && emu->state != EMU_STUB)
+            continue;                           /* in reset or running the app */
+        if (slip_feed(&emu->dec, p[i]))
+            handle_frame(emu);
+    }
+}
+
+/* ---- public -------------------------------------------------------------- */
+
+int emu_parse_size(const char *s, uint32_t *out)
+{
+    if (!s || !*s)
+        return -1;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (end == s)
+        return -1;
+    unsigned long long mul = 1;
+    if (!strcasecmp(end, "MB") || !strcasecmp(end, "M"))
+        mul = 1ull << 20;
+    else if (!strcasecmp(end, "KB") || !strcasecmp(end, "K"))
+        mul = 1ull << 10;
+    else if (*end)
+        return -1;
+    v *= mul;
+    if (v == 0 || v > 0x80000000ull)
+        return -1;
+    *out = (uint32_t)v;
+    return 0;
+}
+
+struct emu *emu_open(const struct emu_options *o, struct err *e)
+{
+    const struct emu_chip *c = emu_chip_find(o->chip ? o->chip : "");
+    if (!c)
+        return err_set(e, "unknown chip '%s' (esp32, esp32s2, esp32s3, esp32c2, esp32c3, "
+                       "esp32c5, esp32c6, esp32c61, esp32h2, esp32p4, esp8266)",
+                       o->chip ? o->chip : ""), NULL;
+    uint32_t size = o->flash_size ? o->flash_size : DEFAULT_FLASH;
+    if (size < 0x40000 || (size & (size - 1)))
+        return err_set(e, "flash size %u: must be a power of two of at least 256KB", size), NULL;
+    struct emu *emu = calloc(1, sizeof *emu);
+    if (!emu)
+        return err_set(e, "out of memory"), NULL;
+    emu->chip = c;
+    emu->en_delay_ms = o->en_delay_ms ? o->en_delay_ms : DEFAULT_EN_DELAY_MS;
+    if (emu_flash_open(&emu->flash, o->flash_path, size, e) != 0) {
+        free(emu);
+        return NULL;
+    }
+    emu->en_high = true;
+    emu_boot(emu, !o->boot_app, false, false);
+    return emu;
+}
+
+void emu_close(struct emu *emu)
+{
+    if (!emu)
+        return;
+    emu_write_abort(emu);
+    emu_read_abort(emu);
+    emu_flash_close(&emu->flash);
+    free(emu->out);
+    free(emu);
+}
+
+enum emu_state emu_state(const struct emu *emu)
+{
+    return emu->state;
+}
+
+const char *emu_state_name(enum emu_state s)
+{
+    switch (s) {
+    case EMU_RESET: return "reset";
+    case EMU_APP: return "app";
+    case EMU_ROM: return "rom";
+    case EMU_STUB: return "stub";
+    }
+    return "?";
+}
+
+const char *emu_chip_name(const struct emu *emu)
+{
+    return emu->chip->name;
+}
+
+uint32_t emu_baud(const struct emu *emu)
+{
+    return emu->baud;
+}
+
+const uint8_t *emu_flash(const struct emu *emu, uint32_t *size)
+{
+    if (size)
+        *size = emu->flash.size;
+    return emu->flash.mem;
+}
+
+void emu_fail_write_at(struct emu *emu, uint32_t addr)
+{
+    emu->flash.fail_armed = true;
+    emu->flash.fail_addr = addr;
+}
+
+void emu_set_log(struct emu *emu, void (*fn)(void *ctx, const char *line), void *ctx)
+{
+    emu->log_fn = fn;
+    emu->log_ctx = ctx;
+}
+
+void emu_get_stats(const struct emu *emu, struct emu_stats *st)
+{
+    *st = emu->stats;
+}

@@ -1,0 +1,85 @@
+/* Loader protocol constants as the emulated chip sees them, and the
+ * functions emu.c shares with emu_stub.c.  (protocol doc §1.6, §2.1) */
+#ifndef MPI_EMU_PROTO_H
+#define MPI_EMU_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "emu_impl.h"
+
+enum {
+    OP_FLASH_BEGIN = 0x02,
+    OP_FLASH_DATA = 0x03,
+    OP_FLASH_END = 0x04,
+    OP_MEM_BEGIN = 0x05,
+    OP_MEM_END = 0x06,
+    OP_MEM_DATA = 0x07,
+    OP_SYNC = 0x08,
+    OP_WRITE_REG = 0x09,
+    OP_READ_REG = 0x0A,
+    OP_SPI_SET_PARAMS = 0x0B,
+    OP_SPI_ATTACH = 0x0D,
+    OP_READ_FLASH_SLOW = 0x0E,
+    OP_CHANGE_BAUDRATE = 0x0F,
+    OP_FLASH_DEFL_BEGIN = 0x10,
+    OP_FLASH_DEFL_DATA = 0x11,
+    OP_FLASH_DEFL_END = 0x12,
+    OP_SPI_FLASH_MD5 = 0x13,
+    OP_GET_SECURITY_INFO = 0x14,
+    OP_ERASE_FLASH = 0xD0,
+    OP_ERASE_REGION = 0xD1,
+    OP_READ_FLASH = 0xD2,
+    OP_RUN_USER_CODE = 0xD3,
+};
+
+/* ROM error codes (second status byte) */
+enum {
+    ROM_ERR_INVALID_PARAM = 0x01,
+    ROM_ERR_BAD_FORMAT = 0x05,     /* also: unknown opcode */
+    ROM_ERR_EXEC = 0x06,
+    ROM_ERR_CHECKSUM = 0x07,
+    ROM_ERR_FLASH_WRITE = 0x08,
+    ROM_ERR_FLASH_READ = 0x09,
+    ROM_ERR_READ_LEN = 0x0A,
+    ROM_ERR_DEFLATE = 0x0B,
+    ROM_ERR_RAM_SIZE = 0x0E,
+};
+
+/* Stub response codes (first status byte; second is 0) */
+enum {
+    STUB_BAD_DATA_LEN = 0xC0,
+    STUB_BAD_CHECKSUM = 0xC1,
+    STUB_BAD_BLOCKSIZE = 0xC2,
+    STUB_INVALID_COMMAND = 0xC3,
+    STUB_FAILED_SPI_OP = 0xC4,
+    STUB_NOT_IN_FLASH_MODE = 0xC6,
+    STUB_INFLATE_ERROR = 0xC7,
+    STUB_NOT_ENOUGH_DATA = 0xC8,
+    STUB_TOO_MUCH_DATA = 0xC9,
+    STUB_NOT_IMPLEMENTED = 0xFF,
+};
+
+const char *emu_op_name(uint8_t op);
+uint32_t emu_le32(const uint8_t *p);
+uint32_t emu_checksum(const uint8_t *data, size_t len);
+int emu_md5_flash(struct emu *emu, uint32_t addr, uint32_t len, uint8_t out[16]);
+
+void emu_out(struct emu *emu, const void *buf, size_t len);
+void emu_send_frame(struct emu *emu, const uint8_t *payload, size_t len);
+void emu_switch_baud(struct emu *emu, uint32_t baud);
+void emu_boot(struct emu *emu, bool download, bool software, bool keep_output);
+
+void emu_write_abort(struct emu *emu);
+int emu_write_begin(struct emu *emu, uint32_t offset, uint32_t size, uint32_t blocks,
+                    uint32_t block_size, bool compressed);
+int emu_inflate(struct emu *emu, const uint8_t *in, size_t len,
+                int (*sink)(struct emu *, const uint8_t *, uint32_t));
+void emu_mem_region(struct emu *emu, uint32_t addr, uint32_t len);
+void emu_jump(struct emu *emu, uint32_t entry);
+
+/* emu_stub.c */
+void emu_stub_frame(struct emu *emu, const uint8_t *f, size_t len);
+void emu_read_abort(struct emu *emu);
+
+#endif

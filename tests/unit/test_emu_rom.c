@@ -1,0 +1,579 @@
+/* The emulated ROM loader: byte-exact against the real ROM transcripts and
+ * the protocol doc's rules (status bytes, SYNC, errors, writes, reads). */
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <openssl/evp.h>
+
+#include "emu_test.h"
+#include "testutil.h"
+
+/* ---- replay of ../shared/fixtures/rom-transcripts ----------------------- */
+
+static size_t unhex(const char *s, uint8_t *out, size_t cap)
+{
+    size_t n = 0;
+    while (s[0] && s[1] && n < cap) {
+        unsigned v;
+        if (sscanf(s, "%2x", &v) != 1)
+            break;
+        out[n++] = (uint8_t)v;
+        s += 2;
+    }
+    return n;
+}
+
+/* Feed every "> hex" line and compare the chip's answer with the "< hex"
+ * line that follows, byte for byte.  Returns how many exchanges matched. */
+static int replay(const char *chip, const char *file)
+{
+    const char *path = shared_path(file);
+    if (!path)
+        return -1;
+    FILE *fp = fopen(path, "r");
+    assert_non_null(fp);
+    struct emu *emu = open_chip(chip, 4u << 20);
+    static char line[1 << 16];
+    static uint8_t want[1 << 15], got[1 << 15];
+    char section[128] = "";
+    int checked = 0;
+    while (fgets(line, sizeof line, fp)) {
+        line[strcspn(line, "\r\n")] = 0;
+        if (!strncmp(line, "## ", 3)) {
+            snprintf(section, sizeof section, "%s", line + 3);
+        } else if (!strncmp(line, "> ", 2)) {
+            size_t n = unhex(line + 2, want, sizeof want);
+            emu_rx(emu, want, n);
+        } else if (!strncmp(line, "< ", 2) || !strcmp(line, "<")) {
+            size_t w = strlen(line) > 2 ? unhex(line + 2, want, sizeof want) : 0;
+            size_t g = collect_raw(emu, got, sizeof got);
+            if (w == 0 && !strcmp(chip, "esp32") && !strcmp(section, "SYNC again")) {
+                /* In QEMU the ESP32 ROM did not answer after CHANGE_BAUDRATE:
+                 * it programs a divider scaled for its drifting CK8M clock.
+                 * The emulator has no drift and keeps answering. */
+                continue;
+            }
+            if (g != w || memcmp(got, want, w) != 0) {
+                fprintf(stderr, "%s / %s: expected %zu bytes, got %zu\n", chip, section, w, g);
+                for (size_t i = 0; i < g; i++)
+                    fprintf(stderr, "%02x", got[i]);
+                fprintf(stderr, "\n");
+            }
+            assert_int_equal(g, w);
+            assert_memory_equal(got, want, w);
+            checked++;
+        }
+    }
+    fclose(fp);
+    emu_close(emu);
+    return checked;
+}
+
+static void test_transcript_esp32(void **state)
+{
+    (void)state;
+    int n = replay("esp32", "fixtures/rom-transcripts/rom_esp32_raw.txt");
+    if (n < 0)
+        skip();
+    assert_int_equal(n, 13);
+}
+
+static void test_transcript_esp32c3(void **state)
+{
+    (void)state;
+    int n = replay("esp32c3", "fixtures/rom-transcripts/rom_esp32c3_raw.txt");
+    if (n < 0)
+        skip();
+    assert_int_equal(n, 14);
+}
+
+/* ---- status bytes, SYNC, errors ----------------------------------------- */
+
+static void test_sync_eight_replies(void **state)
+{
+    (void)state;
+    const char *chips[] = { "esp8266", "esp32", "esp32s3", "esp32p4" };
+    for (size_t c = 0; c < 4; c++) {
+        struct emu *emu = open_chip(chips[c], 0);
+        struct frames fr;
+        sync_chip(emu);
+        collect(emu, &fr);
+        assert_int_equal(fr.n, 8);
+        size_t status = c == 0 ? 2 : 4;
+        for (size_t i = 0; i < 8; i++) {
+            assert_int_equal(fr.len[i], 8 + status);
+            assert_int_equal(fr.f[i][1], 0x08);
+            assert_int_equal(fr.f[i][2], status);
+            assert_int_equal(le32(fr.f[i] + 4), 0x20120707);
+            assert_int_equal(fr.f[i][8], 0);
+        }
+        frames_free(&fr);
+        /* a broken sync pattern gets no answer */
+        uint8_t bad[36] = { 0x07, 0x07, 0x12, 0x21 };
+        request(emu, 0x08, bad, sizeof bad, 0);
+        assert_int_equal(emu_tx_pending(emu), 0);
+        emu_close(emu);
+    }
+}
+
+static void test_unknown_command_one_error_frame(void **state)
+{
+    (void)state;
+    struct emu *emu = open_chip("esp32s3", 0);
+    struct frames fr;
+    request_words(emu, 0x0A, 1, 0x40001000u);   /* READ_REG sets op and value */
+    collect(emu, &fr);
+    frames_free(&fr);
+    request(emu, 0x55, NULL, 0, 0);
+    collect(emu, &fr);
+    assert_int_equal(fr.n, 1);
+    const uint8_t want[] = { 0x01, 0x0A, 0x04, 0x00, 0x09, 0, 0, 0, 0x01, 0x05, 0x00, 0x00 };
+    assert_int_equal(fr.len[0], sizeof want);
+    assert_memory_equal(fr.f[0], want, sizeof want);
+    frames_free(&fr);
+    /* ESP32 ROM: GET_SECURITY_INFO is unknown; ESP8266: so is SPI_ATTACH */
+    emu_close(emu);
+    emu = open_chip("esp32", 0);
+    request(emu, 0x14, NULL, 0, 0);
+    collect(emu, &fr);
+    assert_int_equal(fr.n, 1);
+    assert_int_equal(fr.f[0][8], 1);
+    assert_int_equal(fr.f[0][9], 5);
+    frames_free(&fr);
+    emu_close(emu);
+    emu = open_chip("esp8266", 0);
+    request_words(emu, 0x0D, 2, 0u, 0u);
+    collect(emu, &fr);
+    assert_int_equal(fr.n, 1);
+    assert_int_equal(fr.len[0], 10);
+    assert_int_equal(fr.f[0][8], 1);
+    assert_int_equal(fr.f[0][9], 5);
+    frames_free(&fr);
+    emu_close(emu);
+}
+
+/* ---- registers ----------------------------------------------------------- */
+
+static uint32_t read_reg(struct emu *emu, uint32_t addr)
+{
+    struct frames fr;
+    request_words(emu, 0x0A, 1, addr);
+    const uint8_t *f = one_reply(emu, &fr, 0x0A);
+    uint32_t v = le32(f + 4);
+    assert_int_equal(f[8], 0);
+    frames_free(&fr);
+    return v;
+}
+
+static void write_reg(struct emu *emu, uint32_t addr, uint32_t v)
+{
+    struct frames fr;
+    request_words(emu, 0x09, 4, addr, v, 0xFFFFFFFFu, 0u);
+    one_reply(emu, &fr, 0x09);
+    frames_free(&fr);
+}
+
+static void test_magic_and_mac(void **state)
+{
+    (void)state;
+    static const struct { const char *chip; uint32_t magic; } magic[] = {
+        { "esp8266", 0xFFF0C101 }, { "esp32", 0x00F01D83 }, { "esp32s2", 0x000007C6 },
+        { "esp32c3", 0x1B31506F }, { "esp32c6", 0x2CE0806F }, { "esp32h2", 0xD7B73E80 },
+    };
+    for (size_t i = 0; i < sizeof magic / sizeof magic[0]; i++) {
+        struct emu *emu = open_chip(magic[i].chip, 0);
+        assert_int_equal(read_reg(emu, 0x40001000), magic[i].magic);
+        emu_close(emu);
+    }
+    /* ESP32: MAC from eFuse words 1 and 2 (the transcript's values) */
+    struct emu *emu = open_chip("esp32", 0);
+    assert_int_equal(read_reg(emu, 0x3FF5A004), 0xC4123456);
+    assert_int_equal(read_reg(emu, 0x3FF5A008), 0x00F5240A);
+    emu_close(emu);
+    /* ESP32-S3: MAC_EFUSE_REG words, MAC = w1[15:0] . w0 */
+    emu = open_chip("esp32s3", 0);
+    uint8_t mac[6];
+    assert_int_equal(emu_chip_mac("esp32s3", mac), 0);
+    uint32_t w0 = read_reg(emu, 0x60007044), w1 = read_reg(emu, 0x60007048);
+    uint8_t got[6] = { (uint8_t)(w1 >> 8), (uint8_t)w1, (uint8_t)(w0 >> 24),
+                       (uint8_t)(w0 >> 16), (uint8_t)(w0 >> 8), (uint8_t)w0 };
+    assert_memory_equal(got, mac, 6);
+    /* a written register reads back; unknown ones read 0 */
+    assert_int_equal(read_reg(emu, 0x600080A8), 0);
+    write_reg(emu, 0x600080A8, 0x50D83AA1);
+    assert_int_equal(read_reg(emu, 0x600080A8), 0x50D83AA1);
+    emu_close(emu);
+    /* ESP8266: OTP words as esptool decodes them */
+    emu = open_chip("esp8266", 0);
+    uint32_t m0 = read_reg(emu, 0x3FF00050), m1 = read_reg(emu, 0x3FF00054);
+    uint32_t m3 = read_reg(emu, 0x3FF0005C);
+    assert_int_equal(emu_chip_mac("esp8266", mac), 0);
+    uint8_t g8[6] = { (uint8_t)(m3 >> 16), (uint8_t)(m3 >> 8), (uint8_t)m3,
+                      (uint8_t)(m1 >> 8), (uint8_t)m1, (uint8_t)(m0 >> 24) };
+    assert_memory_equal(g8, mac, 6);
+    emu_close(emu);
+}
+
+static void test_uart_divider_follows_baud(void **state)
+{
+    (void)state;
+    struct emu *emu = open_chip("esp32", 0);
+    uint32_t div = read_reg(emu, 0x3FF40014) & 0xFFFFF;
+    assert_int_equal(div, 40000000u / 115200u);
+    emu_close(emu);
+    emu = open_chip("esp8266", 0);
+    div = read_reg(emu, 0x60000014) & 0xFFFFF;
+    assert_int_equal(div, 52000000u / 115200u);
+    emu_close(emu);
+}
+
+/* esptool's run_spiflash_command for RDID (0x9F, 24 bits in) */
+static uint32_t rdid(struct emu *emu, uint32_t base, uint8_t usr, uint8_t usr2, uint8_t miso_dlen,
+                     uint8_t w0)
+{
+    write_reg(emu, base + miso_dlen, 23);
+    write_reg(emu, base + usr, 1u << 31 | 1u << 28);
+    write_reg(emu, base + usr2, 7u << 28 | 0x9F);
+    write_reg(emu, base + w0, 0);
+    write_reg(emu, base, 1u << 18);
+    assert_int_equal(read_reg(emu, base) & (1u << 18), 0);
+    return read_reg(emu, base + w0);
+}
+
+static void test_flash_id_per_size(void **state)
+{
+    (void)state;
+    struct emu *emu = open_chip("esp32", 4u << 20);
+    /* ROM: before SPI_ATTACH the flash answers too (the bus is the SPI
+     * controller's); the id encodes the size: capacity byte 0x16 = 4 MB */
+    assert_int_equal(rdid(emu, 0x3FF42000, 0x1C, 0x24, 0x2C, 0x80), 0x1640EF);
+    emu_close(emu);
+    emu = open_chip("esp32c3", 16u << 20);
+    assert_int_equal(rdid(emu, 0x60002000, 0x18, 0x20, 0x28, 0x58), 0x1840EF);
+    /* SFDP signature: 0x5A, 24-bit address 0, 8 dummy bits, 32 bits in */
+    write_reg(emu, 0x60002000 + 0x28, 31);
+    write_reg(emu, 0x60002000 + 0x1C, (8u - 1) | (24u - 1) << 26);
+    write_reg(emu, 0x60002000 + 0x18, 1u << 31 | 1u << 30 | 1u << 29 | 1u << 28);
+    write_reg(emu, 0x60002000 + 0x20, 7u << 28 | 0x5A);
+    write_reg(emu, 0x60002000 + 0x04, 0);
+    write_reg(emu, 0x60002000 + 0x58, 0);
+    write_reg(emu, 0x60002000, 1u << 18);
+    assert_int_equal(read_reg(emu, 0x60002058), 0x50444653);
+    emu_close(emu);
+    /* ESP8266: lengths in USR1 */
+    emu = open_chip("esp8266", 1u << 20);
+    write_reg(emu, 0x60000200 + 0x20, 23u << 8);
+    write_reg(emu, 0x60000200 + 0x1C, 1u << 31 | 1u << 28);
+    write_reg(emu, 0x60000200 + 0x24, 7u << 28 | 0x9F);
+    write_reg(emu, 0x60000200 + 0x40, 0);
+    write_reg(emu, 0x60000200, 1u << 18);
+    assert_int_equal(read_reg(emu, 0x60000240), 0x1440EF);
+    emu_close(emu);
+}
+
+static void test_security_info(void **state)
+{
+    (void)state;
+    struct frames fr;
+    struct emu *emu = open_chip("esp32s3", 0);
+    request(emu, 0x14, NULL, 0, 0);
+    const uint8_t *f = one_reply(emu, &fr, 0x14);
+    assert_int_equal(fr.len[0], 8 + 20 + 4);
+    assert_int_equal(le32(f + 8 + 12), 9);      /* chip id */
+    assert_int_equal(f[8 + 20], 0);
+    frames_free(&fr);
+    emu_close(emu);
+    emu = open_chip("esp32s2", 0);
+    request(emu, 0x14, NULL, 0, 0);
+    one_reply(emu, &fr, 0x14);
+    assert_int_equal(fr.len[0], 8 + 12 + 4);
+    frames_free(&fr);
+    emu_close(emu);
+}
+
+/* ---- flash through the ROM ----------------------------------------------- */
+
+static void attach(struct emu *emu, uint32_t size)
+{
+    struct frames fr;
+    request_words(emu, 0x0D, 2, 0u, 0u);
+    one_reply(emu, &fr, 0x0D);
+    frames_free(&fr);
+    request_words(emu, 0x0B, 6, 0u, size, 0x10000u, 0x1000u, 0x100u, 0xFFFFu);
+    one_reply(emu, &fr, 0x0B);
+    frames_free(&fr);
+}
+
+static uint8_t status(struct emu *emu, uint8_t op)
+{
+    struct frames fr;
+    const uint8_t *f = one_reply(emu, &fr, op);
+    size_t len = fr.len[0];
+    uint8_t failed = f[len - 4], err = f[len - 3];
+    frames_free(&fr);
+    return failed ? err : 0;
+}
+
+static void test_rom_write_md5_read(void **state)
+{
+    (void)state;
+    struct emu *emu = open_chip("esp32", 4u << 20);
+    /* flash access before SPI_ATTACH fails */
+    request_words(emu, 0x02, 4, 0x1000u, 1u, 0x400u, 0x10000u);
+    assert_int_equal(status(emu, 0x02), 0x06);
+    /* ... and so does the 20-byte form on the ESP32 ROM */
+    attach(emu, 4u << 20);
+    request_words(emu, 0x02, 5, 0x1000u, 4u, 0x400u, 0x10000u, 0u);
+    assert_int_equal(status(emu, 0x02), 0x05);
+
+    uint8_t data[0x1000];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 7 + 3);
+    request_words(emu, 0x02, 4, 0x1000u, 4u, 0x400u, 0x10000u);
+    assert_int_equal(status(emu, 0x02), 0);
+    for (uint32_t s = 0; s < 4; s++) {
+        request_data(emu, 0x03, s, data + 0x400 * s, 0x400);
+        assert_int_equal(status(emu, 0x03), 0);
+    }
+    /* bad checksum: error 0x07, nothing written */
+    request(emu, 0x03, (uint8_t[20]){ 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4 },
+            20, 0x12);
+    assert_int_equal(status(emu, 0x03), 0x07);
+    uint32_t size;
+    const uint8_t *flash = emu_flash(emu, &size);
+    assert_memory_equal(flash + 0x10000, data, sizeof data);
+
+    /* MD5: 32 lowercase hex characters, then 4 status bytes */
+    uint8_t md5[16];
+    unsigned mlen;
+    EVP_Digest(data, sizeof data, md5, &mlen, EVP_md5(), NULL);
+    char hex[33];
+    for (int i = 0; i < 16; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md5[i]);
+    request_words(emu, 0x13, 4, 0x10000u, 0x1000u, 0u, 0u);
+    struct frames fr;
+    const uint8_t *f = one_reply(emu, &fr, 0x13);
+    assert_int_equal(fr.len[0], 8 + 32 + 4);
+    assert_memory_equal(f + 8, hex, 32);
+    frames_free(&fr);
+
+    /* READ_FLASH_SLOW: always 64 bytes */
+    request_words(emu, 0x0E, 2, 0x10010u, 64u);
+    f = one_reply(emu, &fr, 0x0E);
+    assert_int_equal(fr.len[0], 8 + 64 + 4);
+    assert_memory_equal(f + 8, data + 0x10, 64);
+    frames_free(&fr);
+    request_words(emu, 0x0E, 2, 0x10010u, 65u);
+    assert_int_equal(status(emu, 0x0E), 0x0A);
+    emu_close(emu);
+}
+
+static void test_rom_erases_at_begin_and_checks_writes(void **state)
+{
+    (void)state;
+    struct emu *emu = open_chip("esp32c3", 4u << 20);
+    attach(emu, 4u << 20);
+    uint8_t zero[0x400];
+    memset(zero, 0, sizeof zero);
+    request_words(emu, 0x02, 5, 0x2000u, 8u, 0x400u, 0x0u, 0u);
+    assert_int_equal(status(emu, 0x02), 0);
+    for (uint32_t s = 0; s < 8; s++) {
+        request_data(emu, 0x03, s, zero, sizeof zero);
+        assert_int_equal(status(emu, 0x03), 0);
+    }
+    /* FLASH_BEGIN erases its range up front */
+    request_words(emu, 0x02, 5, 0x1000u, 0u, 0x400u, 0x1000u, 0u);
+    assert_int_equal(status(emu, 0x02), 0);
+    const uint8_t *flash = emu_flash(emu, NULL);
+    assert_int_equal(flash[0xFFF], 0x00);
+    assert_int_equal(flash[0x1000], 0xFF);
+    assert_int_equal(flash[0x1FFF], 0xFF);
+    /* writing 0xAA over the zeros of sector 0 (not erased): NOR keeps the
+     * zeros, the ROM reads back, sees the difference: error 0x08 */
+    request_words(emu, 0x02, 5, 0u, 1u, 0x400u, 0x0u, 0u);
+    assert_int_equal(status(emu, 0x02), 0);
+    uint8_t aa[0x400];
+    memset(aa, 0xAA, sizeof aa);
+    request_data(emu, 0x03, 0, aa, sizeof aa);
+    assert_int_equal(status(emu, 0x03), 0x08);
+    /* beyond 2 MB without SPI_SET_PARAMS: refused */
+    emu_close(emu);
+    emu = open_chip("esp32c3", 4u << 20);
+    request_words(emu, 0x0D, 2, 0u, 0u);
+    assert_int_equal(status(emu, 0x0D), 0);
+    request_words(emu, 0x02, 5, 0x1000u, 4u, 0x400u, 0x200000u, 0u);
+    assert_int_equal(status(emu, 0x02), 0x06);
+    emu_close(emu);
+}
+
+/* esptool's corrected erase size for the ESP8266 ROM bug */
+static uint32_t esp8266_sent_size(uint32_t offset, uint32_t size)
+{
+    uint32_t n = (size + 4095) / 4096, h = 16 - (offset / 4096) % 16;
+    if (n < h)
+        h = n;
+    return n < 2 * h ? (n + 1) / 2 * 4096 : (n - h) * 4096;
+}
+
+static void test_esp8266_erase_bug(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/esp8266.bin", test_tmpdir());
+    static const struct { uint32_t offset, size; } cases[] = {
+        { 0x0, 0x100000 }, { 0x3000, 0x5000 }, { 0x1000, 0x3000 }, { 0x20000, 0x1000 },
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0644);
+        assert_true(fd >= 0);
+        static uint8_t zeros[1 << 21];
+        assert_int_equal(write(fd, zeros, sizeof zeros), (ssize_t)sizeof zeros);
+        close(fd);
+        struct emu_options o = { .chip = "esp8266", .flash_path = path, .flash_size = 2u << 20 };
+        struct err e;
+        struct emu *emu = emu_open(&o, &e);
+        assert_non_null(emu);
+        struct frames fr;
+        collect(emu, &fr);
+        frames_free(&fr);
+        uint32_t off = cases[c].offset, size = cases[c].size;
+        request_words(emu, 0x02, 4, esp8266_sent_size(off, size), 1u, 0x400u, off);
+        struct frames r;
+        collect(emu, &r);
+        assert_int_equal(r.n, 1);
+        assert_int_equal(r.len[0], 10);         /* 2 status bytes on ESP8266 */
+        assert_int_equal(r.f[0][8], 0);
+        frames_free(&r);
+        const uint8_t *flash = emu_flash(emu, NULL);
+        /* the intended range is erased, and at most one sector more */
+        for (uint32_t a = off; a < off + size; a++)
+            assert_int_equal(flash[a], 0xFF);
+        if (off > 0)
+            assert_int_equal(flash[off - 1], 0x00);
+        assert_int_equal(flash[off + size + 0x1000], 0x00);
+        emu_close(emu);
+    }
+}
+
+static void test_rom_deflate_write(void **state)
+{
+    (void)state;
+    struct emu *emu = open_chip("esp32", 4u << 20);
+    attach(emu, 4u << 20);
+    static uint8_t data[0x3000], comp[0x4000];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)((i / 64) ^ (i % 13));
+    uLongf clen = sizeof comp;
+    assert_int_equal(compress2(comp, &clen, data, sizeof data, 9), Z_OK);
+    uint32_t blocks = (uint32_t)((clen + 0x3FF) / 0x400);
+    request_words(emu, 0x10, 4, (uint32_t)sizeof data, blocks, 0x400u, 0x20000u);
+    assert_int_equal(status(emu, 0x10), 0);
+    for (uint32_t s = 0; s < blocks; s++) {
+        size_t n = clen - s * 0x400 < 0x400 ? clen - s * 0x400 : 0x400;
+        request_data(emu, 0x11, s, comp + s * 0x400, n);
+        assert_int_equal(status(emu, 0x11), 0);
+    }
+    assert_memory_equal(emu_flash(emu, NULL) + 0x20000, data, sizeof data);
+    assert_int_equal(emu_state(emu), EMU_ROM);
+    emu_close(emu);
+}
+
+static void test_change_baudrate(void **state)
+{
+    (void)state;
+    struct emu *emu = open_chip("esp32c3", 0);
+    request_words(emu, 0x0F, 2, 921600u, 0u);
+    uint8_t buf[64];
+    /* the reply goes out at the old rate; the switch comes after it */
+    size_t n = emu_tx(emu, buf, sizeof buf);
+    assert_int_equal(buf[0], 0xC0);
+    assert_int_equal(buf[n - 1], 0xC0);
+    assert_int_equal(emu_baud(emu), 921600);
+    assert_int_equal(emu_tx(emu, buf, sizeof buf), 2);
+    assert_int_equal(buf[0], 0xC0);
+    assert_int_equal(read_reg(emu, 0x60000014) & 0xFFFFF, 40000000u / 921600u);
+    emu_close(emu);
+}
+
+/* ---- the flash file ------------------------------------------------------ */
+
+static void test_flash_file_created_erased_and_written_through(void **state)
+{
+    (void)state;
+    char path[512];
+    snprintf(path, sizeof path, "%s/flash.bin", test_tmpdir());
+    unlink(path);
+    struct emu_options o = { .chip = "esp32s3", .flash_path = path, .flash_size = 1u << 20 };
+    struct err e;
+    struct emu *emu = emu_open(&o, &e);
+    assert_non_null(emu);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_size, 1 << 20);
+    attach(emu, 1u << 20);
+    uint8_t d[0x400];
+    memset(d, 0x5A, sizeof d);
+    request_words(emu, 0x02, 5, 0x400u, 1u, 0x400u, 0x8000u, 0u);
+    struct frames fr;
+    collect(emu, &fr);
+    frames_free(&fr);
+    request_data(emu, 0x03, 0, d, sizeof d);
+    collect(emu, &fr);
+    frames_free(&fr);
+    /* visible through the file without closing the emulator */
+    int fd = open(path, O_RDONLY);
+    uint8_t got[0x401];
+    assert_int_equal(pread(fd, got, sizeof got, 0x8000), (ssize_t)sizeof got);
+    close(fd);
+    assert_memory_equal(got, d, sizeof d);
+    assert_int_equal(got[0x400], 0xFF);
+    emu_close(emu);
+    /* too small a --flash-size for an existing file is an error */
+    o.flash_size = 512u << 10;
+    assert_null(emu_open(&o, &e));
+    assert_non_null(strstr(e.msg, "flash.bin"));
+}
+
+static void test_parse_size(void **state)
+{
+    (void)state;
+    uint32_t v;
+    assert_int_equal(emu_parse_size("4MB", &v), 0);
+    assert_int_equal(v, 4u << 20);
+    assert_int_equal(emu_parse_size("512KB", &v), 0);
+    assert_int_equal(v, 512u << 10);
+    assert_int_equal(emu_parse_size("0x200000", &v), 0);
+    assert_int_equal(v, 2u << 20);
+    assert_int_equal(emu_parse_size("4GB", &v), -1);
+    assert_int_equal(emu_parse_size("", &v), -1);
+    struct emu_options o = { .chip = "esp32", .flash_size = 3u << 20 };
+    struct err e;
+    assert_null(emu_open(&o, &e));
+    o.flash_size = 0;
+    o.chip = "esp31";
+    assert_null(emu_open(&o, &e));
+    assert_non_null(strstr(e.msg, "esp31"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_transcript_esp32),
+        cmocka_unit_test(test_transcript_esp32c3),
+        cmocka_unit_test(test_sync_eight_replies),
+        cmocka_unit_test(test_unknown_command_one_error_frame),
+        cmocka_unit_test(test_magic_and_mac),
+        cmocka_unit_test(test_uart_divider_follows_baud),
+        cmocka_unit_test(test_flash_id_per_size),
+        cmocka_unit_test(test_security_info),
+        cmocka_unit_test(test_rom_write_md5_read),
+        cmocka_unit_test(test_rom_erases_at_begin_and_checks_writes),
+        cmocka_unit_test(test_esp8266_erase_bug),
+        cmocka_unit_test(test_rom_deflate_write),
+        cmocka_unit_test(test_change_baudrate),
+        cmocka_unit_test(test_flash_file_created_erased_and_written_through),
+        cmocka_unit_test(test_parse_size),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
