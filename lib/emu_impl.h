@@ -103,6 +103,7 @@ void emu_flash_jedec(uint32_t size, uint8_t id[3]);
 
 struct emu_write {              /* FLASH_BEGIN / FLASH_DEFL_BEGIN in progress */
     bool active, compressed, inflate_done;
+    bool overrun;               /* more data than announced (stub DEFL) */
     uint32_t start;             /* FLASH_BEGIN offset */
     uint32_t offset;            /* next address (sequential writers) */
     uint32_t remaining;         /* bytes still expected (stub) */

@@ -88,12 +88,20 @@ static bool in_flash(const struct emu *emu, uint32_t addr, uint32_t len)
 
 /* ---- writing ------------------------------------------------------------- */
 
-/* Program at the write frontier, erasing the sectors it reaches first. */
-static int stub_write(struct emu *emu, const uint8_t *data, uint32_t len)
+/* Program at the write frontier, erasing the sectors it reaches first.
+ * FLASH_DATA clamps to the announced size (padding of the last block);
+ * inflated data is not clamped by esp-flasher-stub: its byte count
+ * underflows and FLASH_DEFL_END then fails with 0xC0. */
+static int stub_write(struct emu *emu, const uint8_t *data, uint32_t len, bool clamp)
 {
     struct emu_write *w = &emu->wr;
     if (len > w->remaining) {
-        emu_log(emu, "stub: 0x%X bytes beyond the announced size ignored", len - w->remaining);
+        if (!clamp && !w->overrun) {
+            emu_log(emu, "stub FLASH_DEFL_DATA: inflated data runs 0x%X bytes past the size "
+                    "given to FLASH_DEFL_BEGIN; FLASH_DEFL_END will fail (0xC0)",
+                    len - w->remaining);
+            w->overrun = true;
+        }
         len = w->remaining;
     }
     if (len == 0)
@@ -117,7 +125,7 @@ static int stub_write(struct emu *emu, const uint8_t *data, uint32_t len)
 
 static int stub_inflate_sink(struct emu *emu, const uint8_t *data, uint32_t len)
 {
-    return stub_write(emu, data, len);
+    return stub_write(emu, data, len, false);
 }
 
 static void stub_begin(struct emu *emu, uint8_t op, const uint8_t *d, size_t n)
@@ -174,7 +182,7 @@ static void stub_data(struct emu *emu, uint8_t op, uint32_t csum, const uint8_t 
         if (rc == -1)
             rc = STUB_INFLATE_ERROR;
     } else {
-        rc = stub_write(emu, data, dlen);
+        rc = stub_write(emu, data, dlen, true);
     }
     if (rc)
         emu->stub_pending = (uint16_t)rc;
@@ -190,8 +198,12 @@ static void stub_end(struct emu *emu, uint8_t op, const uint8_t *d, size_t n)
         stub_fail(emu, op, STUB_NOT_IN_FLASH_MODE);
         return;
     }
-    if (emu->wr.remaining != 0) {
-        emu_log(emu, "stub %s: 0x%X bytes still expected", emu_op_name(op), emu->wr.remaining);
+    if (emu->wr.remaining != 0 || emu->wr.overrun) {
+        if (emu->wr.overrun)
+            emu_log(emu, "stub %s: more data arrived than announced", emu_op_name(op));
+        else
+            emu_log(emu, "stub %s: 0x%X bytes still expected", emu_op_name(op),
+                    emu->wr.remaining);
         emu_write_abort(emu);
         stub_fail(emu, op, STUB_BAD_DATA_LEN);
         return;

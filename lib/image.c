@@ -45,12 +45,14 @@ int image_parse_header(const uint8_t *buf, struct image_info *img, struct err *e
 }
 
 /* Offset just past the segment table walk: where the checksum padding starts,
- * or 0 with `*need` set when more bytes are required to know it. */
+ * or 0 with `*need` set when more bytes are required to know it, or 0 with
+ * `*bad` = 1 + index of a segment whose length is implausible. */
 static uint32_t walk_segments(const uint8_t *buf, size_t have, unsigned count,
                               struct image_segment *seg, uint32_t *need, int *bad)
 {
     uint32_t off = IMAGE_HEADER_LEN;
     *bad = 0;
+    *need = 0;
     for (unsigned i = 0; i < count; i++) {
         if (have < (size_t)off + 8) {
             *need = off + 8;
@@ -59,6 +61,8 @@ static uint32_t walk_segments(const uint8_t *buf, size_t have, unsigned count,
         uint32_t len = le32(buf + off + 4);
         if (len > SEGMENT_MAX) {
             *bad = (int)i + 1;
+            if (seg)
+                seg[i] = (struct image_segment){ le32(buf + off), len, off + 8 };
             return 0;
         }
         if (seg) {
@@ -68,7 +72,6 @@ static uint32_t walk_segments(const uint8_t *buf, size_t have, unsigned count,
         }
         off += 8 + len;
     }
-    *need = 0;
     return off;
 }
 
@@ -105,8 +108,8 @@ int image_parse(const uint8_t *buf, size_t len, struct image_info *img, struct e
     int bad;
     uint32_t end = walk_segments(buf, len, img->segment_count, img->seg, &need, &bad);
     if (bad)
-        return err_set(e, "bad image: segment %d has an implausible length 0x%x", bad - 1,
-                       le32(buf + img->seg[bad - 1].data_offset - 4));
+        return err_set(e, "bad image: segment %d at offset 0x%x has an implausible length 0x%x",
+                       bad - 1, img->seg[bad - 1].data_offset - 8, img->seg[bad - 1].len);
     if (need || end > len)
         return err_set(e, "truncated image: segments need %u bytes, only %zu present",
                        need ? need : end, len);

@@ -477,8 +477,10 @@ int mdir_compact(struct lfs *fs, struct mdir *d, const struct fields *f, uint16_
     bool relocated = false;
     bool tired = needs_relocation(fs, d);
     d->rev += 1;
+    fs->bd.st.compactions++;
     if (tired && !pair_is_sb(d->pair)) {
         relocated = true;
+        fs->bd.st.relocations++;
         if (lfs_alloc(fs, &d->pair[1], e))
             return -1;
     }
@@ -612,6 +614,7 @@ static int splitting_compact(struct lfs *fs, struct mdir *d, const struct fields
         struct mdir t;
         if (mdir_alloc(fs, &t, e))
             return -1;
+        fs->bd.st.splits++;
         t.split = d->split;
         t.tail[0] = d->tail[0];
         t.tail[1] = d->tail[1];

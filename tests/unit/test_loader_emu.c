@@ -1,0 +1,296 @@
+/* The loader and the device flash against the emulated chip in-process
+ * (lib/emu.h, emu_port_open): reset through the emulated auto-reset circuit,
+ * sync, detection, stub upload and reuse, ROM-only paths, deflate writes
+ * with MD5, READ_FLASH, erase, read-modify-write through flash_device, and
+ * an injected write fault reported with its address. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "emu.h"
+#include "flash_device.h"
+#include "loader.h"
+
+#define MB (1024u * 1024u)
+
+struct rig {
+    struct emu *emu;
+    struct loader *l;
+};
+
+static void fill(uint8_t *b, size_t n, uint32_t seed)
+{
+    /* Half compressible text, half noise: both deflate paths get used. */
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        b[i] = (i / 512) % 2 ? (uint8_t)(seed >> 16) : (uint8_t)("micropython "[i % 12]);
+    }
+}
+
+static struct emu *new_emu(const char *chip)
+{
+    struct emu_options eo = { .chip = chip, .flash_size = 4 * MB };
+    struct err e;
+    struct emu *emu = emu_open(&eo, &e);
+    if (!emu)
+        fail_msg("emu_open(%s): %s", chip, e.msg);
+    return emu;
+}
+
+/* The emulated chip samples GPIO0 when its boot falls due; make sure time
+ * has been applied before every line change (a real chip boots on its own
+ * while the host sleeps inside a reset sequence). */
+struct tick_port {
+    struct port base;
+    struct port *inner;
+    struct emu *emu;
+};
+
+static int tp_read(struct port *p, void *b, size_t n, int t, struct err *e)
+{
+    struct tick_port *w = (struct tick_port *)p;
+    return w->inner->ops->read(w->inner, b, n, t, e);
+}
+
+static int tp_write(struct port *p, const void *b, size_t n, struct err *e)
+{
+    struct tick_port *w = (struct tick_port *)p;
+    return w->inner->ops->write(w->inner, b, n, e);
+}
+
+static int tp_baud(struct port *p, uint32_t baud, struct err *e)
+{
+    struct tick_port *w = (struct tick_port *)p;
+    p->baud = baud;
+    return w->inner->ops->set_baud(w->inner, baud, e);
+}
+
+static int tp_lines(struct port *p, bool dtr, bool rts, struct err *e)
+{
+    struct tick_port *w = (struct tick_port *)p;
+    emu_tick(w->emu, port_now_ms());
+    return w->inner->ops->set_lines(w->inner, dtr, rts, e);
+}
+
+static void tp_close(struct port *p)
+{
+    struct tick_port *w = (struct tick_port *)p;
+    port_close(w->inner);
+    free(w);
+}
+
+static const struct port_ops tick_ops = { tp_read, tp_write, tp_baud, tp_lines, tp_close };
+
+static struct port *emu_port(struct emu *emu)
+{
+    struct err e;
+    struct tick_port *w = calloc(1, sizeof *w);
+    w->inner = emu_port_open(emu, true, &e);
+    assert_non_null(w->inner);
+    w->emu = emu;
+    w->base = *w->inner;
+    w->base.ops = &tick_ops;
+    return &w->base;
+}
+
+static struct loader *connect(struct emu *emu, bool no_stub, enum loader_after after)
+{
+    struct err e;
+    struct port *p = emu_port(emu);
+    struct loader_opts o;
+    loader_opts_init(&o);
+    o.no_stub = no_stub;
+    o.after = after;
+    o.baud = 460800;
+    struct loader *l = NULL;
+    if (loader_open_port(&l, p, &o, &e) != 0)
+        fail_msg("connect: %s", e.msg);
+    return l;
+}
+
+static void roundtrip(const char *chip, bool no_stub)
+{
+    struct emu *emu = new_emu(chip);
+    struct loader *l = connect(emu, no_stub, LOADER_AFTER_NO_RESET_STUB);
+    struct err e;
+    assert_string_equal(l->chip->name, chip);
+    assert_int_equal(l->stub, !no_stub);
+    if (loader_attach(l, 0, &e) != 0)
+        fail_msg("%s attach: %s", chip, e.msg);
+    assert_int_equal(l->flash_size, 4 * MB);
+
+    uint32_t n = no_stub ? 0x2000 : 0x30000;
+    uint8_t *data = malloc(n), *back = malloc(n);
+    fill(data, n, 7);
+    if (loader_write(l, 0x10000, data, n, true, &e) != 0)
+        fail_msg("%s write: %s", chip, e.msg);
+    if (!(no_stub && l->chip->ld->rom_is_8266)) {
+        if (loader_read(l, 0x10000, back, n, &e) != 0)
+            fail_msg("%s read: %s", chip, e.msg);
+        assert_memory_equal(back, data, n);
+    }
+    uint32_t fsize;
+    const uint8_t *fl = emu_flash(emu, &fsize);
+    assert_memory_equal(fl + 0x10000, data, n);
+
+    if (loader_erase_region(l, 0x11000, 0x1000, &e) != 0)
+        fail_msg("%s erase: %s", chip, e.msg);
+    for (uint32_t i = 0; i < 0x1000; i++)
+        assert_int_equal(fl[0x11000 + i], 0xFF);
+    assert_int_equal(fl[0x10FFF], data[0xFFF]);
+    if (n > 0x2000)
+        assert_int_equal(fl[0x12000], data[0x2000]);
+    free(data);
+    free(back);
+    loader_close(l);
+    emu_close(emu);
+}
+
+static void test_esp32_stub(void **s) { (void)s; roundtrip("esp32", false); }
+static void test_esp32_rom(void **s) { (void)s; roundtrip("esp32", true); }
+static void test_esp32c3_stub(void **s) { (void)s; roundtrip("esp32c3", false); }
+static void test_esp32c3_rom(void **s) { (void)s; roundtrip("esp32c3", true); }
+static void test_esp32s3_stub(void **s) { (void)s; roundtrip("esp32s3", false); }
+static void test_esp32s2_stub(void **s) { (void)s; roundtrip("esp32s2", false); }
+static void test_esp8266_stub(void **s) { (void)s; roundtrip("esp8266", false); }
+static void test_esp32p4_stub(void **s) { (void)s; roundtrip("esp32p4", false); }
+
+static void test_stub_reused(void **state)
+{
+    (void)state;
+    struct emu *emu = new_emu("esp32c6");
+    struct loader *l = connect(emu, false, LOADER_AFTER_NO_RESET_STUB);
+    assert_true(l->stub);
+    assert_false(l->stub_reused);
+    loader_close(l);
+    /* No reset this time: the stub still runs and is detected by SYNC. */
+    struct err e;
+    struct port *p = emu_port(emu);
+    struct loader_opts o;
+    loader_opts_init(&o);
+    o.before = LOADER_BEFORE_NO_RESET;
+    assert_int_equal(loader_open_port(&l, p, &o, &e), 0);
+    assert_true(l->stub);
+    assert_true(l->stub_reused);
+    assert_string_equal(l->chip->name, "esp32c6");
+    loader_close(l);
+    emu_close(emu);
+}
+
+static void test_wrong_chip(void **state)
+{
+    (void)state;
+    struct emu *emu = new_emu("esp32s3");
+    struct err e;
+    struct port *p = emu_port(emu);
+    struct loader_opts o;
+    loader_opts_init(&o);
+    o.chip = "esp32";
+    struct loader *l;
+    assert_int_equal(loader_open_port(&l, p, &o, &e), -1);
+    assert_non_null(strstr(e.msg, "ESP32-S3, not ESP32"));
+    emu_close(emu);
+}
+
+static void test_write_fault(void **state)
+{
+    (void)state;
+    struct emu *emu = new_emu("esp32");
+    struct loader *l = connect(emu, false, LOADER_AFTER_NO_RESET_STUB);
+    struct err e;
+    assert_int_equal(loader_attach(l, 0, &e), 0);
+    uint32_t n = 0x20000;
+    uint8_t *data = malloc(n);
+    fill(data, n, 3);
+    emu_fail_write_at(emu, 0x24000);
+    assert_int_equal(loader_write(l, 0x20000, data, n, true, &e), -1);
+    /* The message names the command and the write address. */
+    assert_non_null(strstr(e.msg, "0x00020000"));
+    /* A retry completes and verifies. */
+    if (loader_write(l, 0x20000, data, n, true, &e) != 0)
+        fail_msg("retry: %s", e.msg);
+    uint32_t fsize;
+    assert_memory_equal(emu_flash(emu, &fsize) + 0x20000, data, n);
+    free(data);
+    loader_close(l);
+    emu_close(emu);
+}
+
+static void test_flash_device(void **state)
+{
+    (void)state;
+    struct emu *emu = new_emu("esp32s3");
+    struct loader *l = connect(emu, false, LOADER_AFTER_NO_RESET_STUB);
+    struct device_opts o;
+    device_opts_init(&o);
+    struct err e;
+    struct flash *f = flash_device_from_loader(l, &o, &e);
+    if (!f)
+        fail_msg("%s", e.msg);
+    assert_int_equal(f->size, 4 * MB);
+    uint32_t fsize;
+    const uint8_t *fl = emu_flash(emu, &fsize);
+
+    /* Unaligned small write: read-modify-write keeps the neighbours. */
+    uint8_t before[0x3000];
+    memcpy(before, fl + 0x9000, sizeof before);
+    const char msg[] = "hello, littlefs";
+    assert_int_equal(flash_write(f, 0x9FF8, msg, sizeof msg, &e), 0);
+    uint8_t got[sizeof msg];
+    assert_int_equal(flash_read(f, 0x9FF8, got, sizeof got, &e), 0);   /* from the cache */
+    assert_memory_equal(got, msg, sizeof msg);
+    assert_memory_equal(fl + 0x9000, before, 0x3000);                 /* not written yet */
+    if (flash_flush(f, &e) != 0)
+        fail_msg("flush: %s", e.msg);
+    assert_memory_equal(fl + 0x9FF8, msg, sizeof msg);
+    assert_memory_equal(fl + 0x9000, before, 0xFF8);
+    assert_memory_equal(fl + 0xA000 + 8, before + 0x1000 + 8, 0x1000 - 8);
+
+    /* Erase with unaligned ends. */
+    assert_int_equal(flash_erase(f, 0x9800, 0x1000, &e), 0);
+    assert_int_equal(flash_flush(f, &e), 0);
+    for (uint32_t a = 0x9800; a < 0xA800; a++)
+        assert_int_equal(fl[a], 0xFF);
+    assert_int_equal(fl[0xA800 + 0], before[0x1800]);
+
+    /* A large write goes through at once; an unchanged rewrite sends nothing. */
+    uint8_t *big = malloc(0x20000);
+    fill(big, 0x20000, 11);
+    assert_int_equal(flash_write(f, 0x100000, big, 0x20000, &e), 0);
+    assert_memory_equal(fl + 0x100000, big, 0x20000);
+    struct flash_device_stats st1, st2;
+    flash_device_get_stats(f, &st1);
+    assert_int_equal(flash_write(f, 0x100000, big, 0x20000, &e), 0);
+    assert_int_equal(flash_flush(f, &e), 0);
+    flash_device_get_stats(f, &st2);
+    assert_int_equal(st1.sectors_written, st2.sectors_written);
+    assert_ptr_equal(flash_device_loader(f), l);
+    free(big);
+    flash_destroy(f);
+    emu_close(emu);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_esp32_stub),
+        cmocka_unit_test(test_esp32_rom),
+        cmocka_unit_test(test_esp32c3_stub),
+        cmocka_unit_test(test_esp32c3_rom),
+        cmocka_unit_test(test_esp32s3_stub),
+        cmocka_unit_test(test_esp32s2_stub),
+        cmocka_unit_test(test_esp8266_stub),
+        cmocka_unit_test(test_esp32p4_stub),
+        cmocka_unit_test(test_stub_reused),
+        cmocka_unit_test(test_wrong_chip),
+        cmocka_unit_test(test_write_fault),
+        cmocka_unit_test(test_flash_device),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
