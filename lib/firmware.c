@@ -125,11 +125,12 @@ int firmware_read_image(struct flash *flash, uint32_t addr, uint32_t max, uint8_
 }
 
 int firmware_load(struct firmware *fw, struct flash *flash, enum firmware_kind kind,
-                  struct err *e)
+                  const struct chip *chip, struct err *e)
 {
     memset(fw, 0, sizeof *fw);
     fw->flash = flash;
     fw->kind = kind;
+    fw->chip = chip;
     if (kind == FW_FS_IMAGE) {
         fw->flash_size = fw->header_flash_size = flash->size;
         return 0;
@@ -155,11 +156,15 @@ int firmware_load(struct firmware *fw, struct flash *flash, enum firmware_kind k
         }
         if (!fw->chip)
             return err_set(e, "no bootloader image found at 0x0, 0x1000 or 0x2000");
-    } else if (fw->chip) {
+    } else {
         if (flash_read(flash, fw->chip->bootloader_offset, hdr, sizeof hdr, e))
             return -1;
         if (image_parse_header(hdr, &fw->boot, e))
-            return err_prefix(e, "no valid bootloader at 0x%x: ", fw->chip->bootloader_offset);
+            return err_set(e, "no bootloader found on flash at 0x%x (use --flash to write a "
+                              "firmware first)", fw->chip->bootloader_offset);
+        if (fw->boot.chip != fw->chip)
+            return err_set(e, "the bootloader at 0x%x is for %s, but the chip is %s",
+                           fw->chip->bootloader_offset, fw->boot.chip->name, fw->chip->name);
     }
     fw->boot_offset = fw->chip->bootloader_offset;
     fw->header_flash_size = image_size_from_code(fw->boot.flash_size_code);
@@ -217,7 +222,7 @@ int firmware_open_file(struct firmware *fw, const char *path, struct err *e)
     struct flash *flash = flash_file_new(buf, len, base, size, path, trim, e);
     if (!flash)
         return -1;
-    if (firmware_load(fw, flash, kind, e) || check_file_covers_table(fw, base, len, e)) {
+    if (firmware_load(fw, flash, kind, NULL, e) || check_file_covers_table(fw, base, len, e)) {
         flash_destroy(flash);
         fw->flash = NULL;
         return err_prefix(e, "%s: ", path);

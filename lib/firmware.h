@@ -60,9 +60,10 @@ int firmware_read_image(struct flash *flash, uint32_t addr, uint32_t max, uint8_
                         struct image_info *img, struct err *e);
 
 /* Read the bootloader header and the partition table from `flash`.
- * `flash` must already address flash correctly (files: base offset set). */
+ * `flash` must already address flash correctly (files: base offset set).
+ * `chip` is the detected chip of a device (NULL for files: from the image). */
 int firmware_load(struct firmware *fw, struct flash *flash, enum firmware_kind kind,
-                  struct err *e);
+                  const struct chip *chip, struct err *e);
 
 /* Find a partition by name, including the pseudo partitions above.  On
  * failure the message names the partition and the firmware. */

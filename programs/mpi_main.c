@@ -1,7 +1,7 @@
 /* mp-image-tool-esp32: open the input, print its summary, then carry out the
  * options in the Python tool's order (reference §1 "Data flow"):
  *   -x (and stop) | table and flash size | --erase | --erase-fs | --read |
- *   --write | --check-app | --fs ... | output file
+ *   --write | --ota-update | --check-app | --fs ... | output file | --flash
  * A firmware file is edited in memory and written once, atomically, to the
  * output file at the end; the input file is never modified. */
 #include <stdarg.h>
@@ -129,8 +129,6 @@ static int run_commands(struct mpi_run *run, struct err *e)
     mpi_print_summary(run);
     if (o->extract_app)
         return mpi_extract_app(run, e);
-    if (o->flash)
-        return mpi_flash(run, e);
     if (mpi_table_requested(o) && mpi_change_table(run, e))
         return -1;
     if (o->erase && mpi_erase(run, e))
@@ -152,7 +150,9 @@ static int run_commands(struct mpi_run *run, struct err *e)
         return -1;
     if (run->is_device)
         return flash_flush(run->fw.flash, e);
-    return save_output(run, e);
+    if (save_output(run, e))
+        return -1;
+    return o->flash ? mpi_flash(run, e) : 0;
 }
 
 int mpi_main(int argc, char **argv)

@@ -59,3 +59,24 @@ void out_bytes(const void *buf, size_t len)
 {
     fwrite(buf, 1, len, stdout);
 }
+
+void out_progress(const char *what, uint64_t done, uint64_t total)
+{
+    /* Small transfers (a table, a sector) are not worth a line. */
+    if (out_quiet || total < 0x10000)
+        return;
+    unsigned pct = (unsigned)(done * 100 / total);
+    if (colour(stdout)) {
+        char bar[41];
+        unsigned fill = (unsigned)(done * 40 / total);
+        for (unsigned i = 0; i < 40; i++)
+            bar[i] = i < fill ? '=' : ' ';
+        bar[40] = '\0';
+        printf("\r%-10s [%s] %3u%%", what, bar, pct);
+        if (done >= total)
+            putchar('\n');
+        fflush(stdout);
+    } else if (done >= total) {
+        printf("%s %llu bytes... done\n", what, (unsigned long long)total);
+    }
+}

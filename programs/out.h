@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 extern bool out_quiet;
 
@@ -20,6 +21,9 @@ void out_action(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void out_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void out_data(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void out_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Progress of a long device operation: a bar redrawn in place on a
+ * terminal, one line at the end otherwise (hidden by -q). */
+void out_progress(const char *what, uint64_t done, uint64_t total);
 /* Raw bytes to stdout (binary-safe; for `--fs cat`). */
 void out_bytes(const void *buf, size_t len);
 

@@ -2,6 +2,7 @@
 # fresh temporary directory as its working directory, and calls `check` /
 # `fail`; the script's exit status is the verdict (77 = skipped).
 set -u
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 BUILD=${MPI_BUILD:?MPI_BUILD must point to the build directory}
 MPI="$BUILD/mp-image-tool-esp32"
 FWGEN="$BUILD/fwgen"

@@ -30,7 +30,7 @@ static void load(struct firmware *fw, const char *chip, enum fwgen_table table, 
     assert_int_equal(detected, base);
     struct flash *f = flash_file_new(buf, len, base, 0x400000, chip, kind == FW_IMAGE, &e);
     assert_non_null(f);
-    assert_int_equal(firmware_load(fw, f, kind, &e), 0);
+    assert_int_equal(firmware_load(fw, f, kind, NULL, &e), 0);
 }
 
 static void test_every_chip_both_kinds(void **state)

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# mp-image-tool-esp32 against the emulated chip: every operation on a device
+# must leave exactly the flash that the same operation leaves in a full
+# flash dump file.  Over a pty and over TCP; plus --flash of a file.
+source "$(dirname "$0")/lib.sh"
+source "$E2E_DIR/lib_emu.sh"
+trap 'emu_cleanup; rm -rf "$WORK"' EXIT
+emu_require
+
+"$FWGEN" --chip esp32 --table v1.25 --dump --pad -o dump.img
+"$FWGEN" --chip esp32 --app-only --seed 5 -o new.app-bin
+printf 'calibration' > phy.bin
+
+# same_as_file TRANSPORT NAME ARGS...: run ARGS on the emulator and on a
+# copy of the dump; the flash files must then be identical.
+same_as_file() {
+  local transport=$1 name=$2; shift 2
+  local flash; flash=$(emu_fresh_flash)
+  cp dump.img "$flash"
+  "$MPI" -q dump.img "$@" -o want.img || { fail "$name: file run failed"; return; }
+  emu_start "$transport" esp32 "$flash"
+  run timeout 120 "$MPI" "$EMU_PORT" "$@"
+  emu_stop
+  check "$transport $name: exit 0 ($ERR)" test $RC -eq 0
+  check "$transport $name: device flash equals file result" cmp -s "$flash" want.img
+}
+
+for t in pty tcp; do
+  same_as_file $t "table default" --table default
+  same_as_file $t "erase + write" --erase nvs --write phy_init=phy.bin
+  same_as_file $t "rename keeps data" --rename vfs=ffat
+  same_as_file $t "ota table + update" --table ota -a 0x1f0B --ota-update new.app-bin
+done
+
+# Summary and --check-app on a device.
+flash=$(emu_fresh_flash); cp dump.img "$flash"
+emu_start tcp esp32 "$flash"
+run timeout 120 "$MPI" "$EMU_PORT" --check-app
+check "device summary" contains "$OUT" "Found esp32 device (4MB flash)."
+check "device check-app" contains "$OUT" "Partition 'factory': App image signature found."
+# A refused change writes nothing to the device.
+before=$(sha "$flash")
+run timeout 120 "$MPI" "$EMU_PORT" -f 8M
+check "-f beyond the device refused" test $RC -eq 1
+run timeout 120 "$MPI" "$EMU_PORT" --add x=fat:0x100000:0x10000
+check "overlap refused on device" test $RC -eq 1
+check "device untouched by refusals" test "$(sha "$flash")" = "$before"
+emu_stop
+
+# --flash: a micropython.org-style file onto an erased device.
+"$FWGEN" --chip esp32 --table v1.26 -o fw.bin
+flash=$(emu_fresh_flash)
+emu_start tcp esp32 "$flash"
+run timeout 120 "$MPI" fw.bin --flash "$EMU_PORT"
+check "--flash ok ($ERR)" test $RC -eq 0
+check "--flash verified" contains "$OUT" "Flashed and verified."
+check "--flash content at 0x1000" cmp -s <(emu_region "$flash" 0x1000 "$(stat -c %s fw.bin)") fw.bin
+emu_stop
+# --flash refuses another chip.
+flash=$(emu_fresh_flash)
+emu_start tcp esp32c3 "$flash"
+run timeout 120 "$MPI" fw.bin --flash "$EMU_PORT"
+check "--flash other chip refused" test $RC -eq 1
+check "--flash other chip message" contains "$ERR" "esp32c3"
+emu_stop
+
+finish
