@@ -100,8 +100,30 @@ static int edits(struct mpi_run *run, struct ptable *t, uint32_t flash_size, str
     return 0;
 }
 
-static void report_plan(const struct table_plan *plan)
+/* The Python tool's warnings about a new table: free space between
+ * partitions, and unused flash after the last one (unless MicroPython's
+ * implicit vfs takes it). */
+static void warn_gaps(const struct firmware *fw, const struct table_plan *plan)
 {
+    struct ptable t = plan->table;
+    struct firmware view = *fw;
+    struct part vfs;
+    ptable_sort(&t);
+    uint32_t end = PTABLE_OFFSET + PTABLE_SECTOR;
+    for (int i = 0; i < t.n; i++) {
+        if (t.p[i].offset > end)
+            out_warn("Free space before '%s' (0x%x bytes).", t.p[i].name, t.p[i].offset - end);
+        end = t.p[i].offset + t.p[i].size;
+    }
+    view.table = plan->table;
+    view.flash_size = plan->flash_size;
+    if (end < plan->flash_size && !firmware_implicit_vfs(&view, &vfs))
+        out_warn("End of last partition (0x%x) < flash size (0x%x).", end, plan->flash_size);
+}
+
+static void report_plan(const struct firmware *fw, const struct table_plan *plan)
+{
+    warn_gaps(fw, plan);
     for (int i = 0; i < plan->n_grown; i++)
         out_warn("Filesystem partition '%s' has increased in size: its contents are kept. "
                  "Use '--fs grow %s' so MicroPython mounts it.", plan->grown[i].name,
@@ -154,7 +176,7 @@ int mpi_change_table(struct mpi_run *run, struct err *e)
         }
         for (int i = 0; i < plan->n_erase; i++)
             out_action("Erasing data partition: %s...", plan->erase[i].part.name);
-        report_plan(plan);
+        report_plan(fw, plan);
         rc = op_table_apply(fw, plan, e);
     }
     free(plan);

@@ -66,23 +66,23 @@ scenario() {
 }
 
 # Line faults while writing through the stub (compressed) and the ROM.
-scenario drop-rx      tcp esp32   "drop=0.003,dir=rx,limit=2,seed=1"
-scenario drop-tx      tcp esp32c3 "drop=0.003,dir=tx,limit=2,seed=2"
-scenario corrupt-rx   tcp esp32s3 "corrupt=0.002,dir=rx,limit=2,seed=3"
-scenario corrupt-both tcp esp32   "corrupt=0.001,limit=3,seed=4"
+scenario drop-rx      tcp esp32   "drop=0.003,dir=rx,limit=1,seed=1"
+scenario drop-tx      tcp esp32c3 "drop=0.003,dir=tx,limit=1,seed=2"
+scenario corrupt-rx   tcp esp32s3 "corrupt=0.002,dir=rx,limit=1,seed=3"
+scenario corrupt-both tcp esp32   "corrupt=0.001,limit=1,seed=4"
 scenario drop-late    tcp esp32c6 "drop=0.00002,dir=rx,limit=1,seed=5"
-scenario rom-corrupt  tcp esp32   "corrupt=0.0005,dir=rx,limit=2,seed=6" --no-stub
+scenario rom-corrupt  tcp esp32   "corrupt=0.0005,dir=rx,limit=1,seed=6" --no-stub
 scenario stall        tcp esp32   "stall=1200@20000,stall=2500@90000"
 scenario disconnect   tcp esp32c3 "disconnect=60000"
 scenario disc-pty     pty esp32   "disconnect=30000"
-scenario rfc-drop     rfc2217 esp32 "drop=0.002,dir=rx,limit=2,seed=7"
+scenario rfc-drop     rfc2217 esp32 "drop=0.002,dir=rx,limit=1,seed=7"
 # A failing flash write: the stub reports it on the next command; the ROM
 # at once (a client may retry that block).
 scenario flashfail-stub tcp esp32s3 "flashfail=0x18000"
 scenario flashfail-rom  tcp esp32c3 "flashfail=0x18000" --no-stub
 
 # Reading under faults: success means the file holds the flash bytes.
-emu_start tcp esp32 "$(emu_fresh_flash)" --faults "corrupt=0.0005,dir=tx,limit=2,seed=9" || exit 1
+emu_start tcp esp32 "$(emu_fresh_flash)" --faults "corrupt=0.0005,dir=tx,limit=1,seed=9" || exit 1
 head -c $((0x40000)) /dev/urandom >"$EMU_TMP/seed.bin"
 dd if="$EMU_TMP/seed.bin" of="$EMU_FLASH" conv=notrunc status=none
 client --port "$EMU_PORT" read_flash 0 0x40000 "$EMU_TMP/read.bin"
