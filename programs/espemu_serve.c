@@ -69,6 +69,8 @@ struct serve {
     uint8_t *wbuf;              /* ready to write to fd */
     size_t wlen, wcap;
     uint64_t stall_until;
+    uint64_t line_in, line_out;  /* bytes on the line this session */
+    uint64_t t_first, t_last;   /* first and last byte of the session (ns) */
 };
 
 static uint64_t now_ns(void)
@@ -241,6 +243,8 @@ static void session_begin(struct serve *s, int fd)
     s->rxlen = s->txlen = s->wlen = 0;
     s->stall_until = 0;
     s->rx_line = s->tx_line = 0;
+    s->line_in = s->line_out = 0;
+    s->t_first = s->t_last = 0;
     if (s->cfg->transport == ESPEMU_RFC2217) {
         emu_telnet_init(&s->tn, 115200);
         emu_telnet_greet(&s->tn);
@@ -263,6 +267,13 @@ static void session_end(struct serve *s, const char *why)
     logf_(s, "session %u ends (%s); frames in %llu out %llu, flash written %llu read %llu",
           s->sessions, why, (unsigned long long)st.frames_in, (unsigned long long)st.frames_out,
           (unsigned long long)st.bytes_written, (unsigned long long)st.bytes_read);
+    double secs = s->t_last > s->t_first ? (double)(s->t_last - s->t_first) / 1e9 : 0;
+    logf_(s, "line: %llu bytes in, %llu bytes out, %.3f s from first to last byte",
+          (unsigned long long)s->line_in, (unsigned long long)s->line_out, secs);
+    const struct emu_faults *f = &s->cfg->faults;
+    if (f->dropped || f->corrupted)
+        logf_(s, "line faults so far: %llu dropped, %llu corrupted",
+              (unsigned long long)f->dropped, (unsigned long long)f->corrupted);
     if (s->cfg->transport == ESPEMU_PTY) {
         tcflush(s->master, TCIOFLUSH);
     } else {
@@ -389,6 +400,10 @@ static void read_host(struct serve *s, uint64_t now)
     if (s->deaf || n == 0)
         return;
     bool disc = false;
+    s->line_in += n;
+    if (!s->t_first)
+        s->t_first = now;
+    s->t_last = now;
     n = through_faults(s, EMU_FAULT_RX, data, n, s->rxq, &disc);
     s->rxlen = n;
     s->rx_due = line_slot(s, &s->rx_line, now, n);
@@ -406,8 +421,11 @@ static void take_chip_output(struct serve *s, uint64_t now)
     if (s->deaf)
         return;
     bool disc = false;
+    s->line_out += n;
     s->txlen = through_faults(s, EMU_FAULT_TX, raw, n, s->txq, &disc);
     s->tx_due = line_slot(s, &s->tx_line, now, n);
+    if (s->t_first && s->tx_due > s->t_last)
+        s->t_last = s->tx_due;
     if (disc)
         fault_disconnect(s);
 }

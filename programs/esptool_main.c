@@ -93,7 +93,7 @@ static void on_progress(void *ctx, const char *what, uint32_t addr, uint64_t don
     int step = pct / 10;
     if (what != last_what || step != last_step || done == 0) {
         if (step != last_step || what != last_what)
-            printf("%s at 0x%08x... (%d %%)\n", what, (unsigned)(addr), pct);
+            printf("%s at 0x%08x... (%d %%)\n", what, (unsigned)(addr + done), pct);
         last_step = step;
         last_what = what;
         fflush(stdout);

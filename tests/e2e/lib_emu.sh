@@ -27,7 +27,8 @@
 # Also: EMU_TMP (a private temp dir), ESPTOOL ($MPI_BUILD/esptool),
 # EMU_BIN ($MPI_BUILD/espemu), emu_region FILE OFFSET LEN (bytes of the flash
 # file on stdout), emu_fresh_flash (a new flash file name in EMU_TMP),
-# emu_log_tail (last lines of EMU_LOG, for failure messages).
+# emu_log_tail (last lines of EMU_LOG, for failure messages), emu_wait_log
+# REGEX [SECONDS] (wait until EMU_LOG matches).
 
 : "${MPI_BUILD:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../build" 2>/dev/null && pwd)}"
 EMU_BIN=${EMU_BIN:-$MPI_BUILD/espemu}
@@ -73,6 +74,16 @@ emu_require_esptool() {
 emu_fresh_flash() {
     _emu_count=$((_emu_count + 1))
     echo "$EMU_TMP/flash$_emu_count.bin"
+}
+
+# emu_wait_log REGEX [SECONDS]: wait until the emulator log matches (grep -E).
+emu_wait_log() {
+    local i n=$(( ${2:-2} * 20 ))
+    for i in $(seq "$n"); do
+        grep -Eq "$1" "$EMU_LOG" 2>/dev/null && return 0
+        sleep 0.05
+    done
+    return 1
 }
 
 emu_log_tail() {

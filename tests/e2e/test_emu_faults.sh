@@ -57,6 +57,9 @@ scenario() {
     local rc=$?
     check_outcome "$name" "$rc"
     echo "$name: first run exit $rc"
+    # the fault did happen
+    emu_wait_log "line faults so far|line stalls|disconnect after|injected flash write failure" \
+        || fail "$name: no fault was injected"
     client --port "$EMU_PORT" "$@" write_flash "$ADDR" "$FW"
     rc=$?
     if [ "$rc" != 0 ] || ! flash_ok; then

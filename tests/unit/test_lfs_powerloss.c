@@ -54,7 +54,7 @@ static int step(struct lfs *fs, int i, struct err *e)
     case 12: return lfs_rename(fs, "/lib/sub", "/many/sub", e);           /* move a dir */
     case 13: return lfs_remove(fs, "/lib/big.bin", e);
     default:
-        if (i < 14 + 110) {   /* churn: compactions, relocations, expansion */
+        if (i < 14 + 80) {   /* churn: compactions, relocations, expansion */
             char p[32];
             snprintf(p, sizeof p, "%s/c%d", i % 2 ? "/many" : "", i % 3);
             return lfs_write_file(fs, p, blob + i, 60 + (uint32_t)(i * 37) % 69, 200 + i, e);
