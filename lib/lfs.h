@@ -64,6 +64,9 @@ struct lfs_config {
     uint32_t disk_version;   /* version written by lfs_format: LFS_DISK_V21 or _V20 */
     bool write_back;         /* cache writes until lfs_flush() (else write through) */
     bool auto_mtime;         /* files written get mtime = now unless set explicitly */
+    /* "Now" in nanoseconds since the epoch for auto_mtime; NULL = the
+     * system clock.  The CLI passes one that honours SOURCE_DATE_EPOCH. */
+    int64_t (*clock_ns)(void);
 };
 
 void lfs_config_micropython(struct lfs_config *cfg);

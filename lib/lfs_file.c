@@ -55,11 +55,16 @@ int file_traverse_open(struct lfs *fs, block_cb cb, void *ctx, struct err *e)
     return 0;
 }
 
-static int64_t now_ns(void)
+static int64_t system_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int64_t now_ns(const struct lfs *fs)
+{
+    return fs->cfg.clock_ns ? fs->cfg.clock_ns() : system_ns();
 }
 
 static bool writable(const struct lfs_file *f) { return (f->flags & LFS_O_WRONLY) != 0; }
@@ -322,7 +327,7 @@ int lfs_file_open(struct lfs *fs, const char *path, int flags, struct lfs_file *
     }
     if (writable(f) && fs->cfg.auto_mtime) {
         f->has_mtime = true;
-        f->mtime = now_ns();
+        f->mtime = now_ns(fs);
         f->dirty = true;
     }
     f->next = fs->files;
@@ -417,7 +422,7 @@ int lfs_file_write(struct lfs_file *f, const void *buf, uint32_t len, struct err
         goto fail;
     f->dirty = true;
     if (fs->cfg.auto_mtime)
-        f->mtime = now_ns(), f->has_mtime = true;
+        f->mtime = now_ns(fs), f->has_mtime = true;
     return 0;
 fail:
     f->erred = true;

@@ -58,11 +58,28 @@ static struct fs_state *state(struct mpi_run *run)
     return s;
 }
 
+/* Timestamps of files we create (boot.py after mkfs, mkdir'd files):
+ * SOURCE_DATE_EPOCH when set, for reproducible images; else now. */
+static int64_t clock_ns(void)
+{
+    const char *epoch = getenv("SOURCE_DATE_EPOCH");
+    if (epoch && *epoch) {
+        char *end;
+        long long v = strtoll(epoch, &end, 10);
+        if (!*end && v >= 0)
+            return (int64_t)v * 1000000000;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 static void lfs_cfg(struct lfs_config *c)
 {
     lfs_config_micropython(c);
     c->write_back = true;
     c->auto_mtime = true;
+    c->clock_ns = clock_ns;
 }
 
 static int check_part(struct firmware *fw, const struct part *p, struct err *e)

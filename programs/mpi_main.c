@@ -120,6 +120,16 @@ static int save_output(struct mpi_run *run, struct err *e)
     return flash_file_save(fw->flash, name, e);
 }
 
+/* For a device with no --fs, the Python tool shows `--fs df`; a partition
+ * that holds no filesystem is then only a warning. */
+static void device_df(struct mpi_run *run)
+{
+    char *df[] = { "df", NULL };
+    struct err e;
+    if (mpi_fs(run, 1, df, &e))
+        out_warn("%s", e.msg);
+}
+
 static int run_commands(struct mpi_run *run, struct err *e)
 {
     const struct mpi_opts *o = &run->opts;
@@ -143,6 +153,8 @@ static int run_commands(struct mpi_run *run, struct err *e)
         return -1;
     if (o->check_app && mpi_check_app(run, e))
         return -1;
+    if (run->is_device && o->n_fs == 0)
+        device_df(run);
     for (int i = 0; i < o->n_fs; i++)
         if (mpi_fs(run, o->fs[i].argc, o->fs[i].argv, e))
             return -1;

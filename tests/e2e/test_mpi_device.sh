@@ -6,6 +6,7 @@ source "$(dirname "$0")/lib.sh"
 source "$E2E_DIR/lib_emu.sh"
 trap 'emu_cleanup; rm -rf "$WORK"' EXIT
 emu_require
+export SOURCE_DATE_EPOCH=1700000000   # boot.py written by mkfs gets this mtime
 
 "$FWGEN" --chip esp32 --table v1.25 --dump --pad -o dump.img
 "$FWGEN" --chip esp32 --app-only --seed 5 -o new.app-bin
@@ -30,6 +31,7 @@ for t in pty tcp; do
   same_as_file $t "erase + write" --erase nvs --write phy_init=phy.bin
   same_as_file $t "rename keeps data" --rename vfs=ffat
   same_as_file $t "ota table + update" --table ota -a 0x1f0B --ota-update new.app-bin
+  same_as_file $t "littlefs" --fs mkfs --fs put phy.bin new.app-bin / --fs mkdir lib/sub --fs rm phy.bin
 done
 
 # Summary and --check-app on a device.
@@ -38,6 +40,7 @@ emu_start tcp esp32 "$flash"
 run timeout 120 "$MPI" "$EMU_PORT" --check-app
 check "device summary" contains "$OUT" "Found esp32 device (4MB flash)."
 check "device check-app" contains "$OUT" "Partition 'factory': App image signature found."
+check "device: no filesystem in vfs is only a warning" contains "$OUT" "Warning:"
 # A refused change writes nothing to the device.
 before=$(sha "$flash")
 run timeout 120 "$MPI" "$EMU_PORT" -f 8M
