@@ -35,11 +35,15 @@ PY
 wire_read() { echo $(( $1 + $1 / 4096 * 2 + 18 )); }
 
 printf '%-8s %-6s %10s %10s %9s %9s %6s\n' baud op bytes wire_bytes wall_s limit_s ratio
-for baud in "${BAUDS[@]}"; do
-  "$BUILD/espemu" --chip esp32 --flash flash.bin --flash-size 4MB --pty --baud-limit "$baud" >emu.log 2>&1 &
+# A fresh emulator for every run (same flash file).
+start_emu() {
+  "$BUILD/espemu" --chip esp32 --flash flash.bin --flash-size 4MB --pty --baud-limit "$1" >emu.log 2>&1 &
   EMU=$!
   for _ in $(seq 50); do grep -q /dev/pts emu.log && break; sleep 0.1; done
   PTY=$(grep -oE '/dev/pts/[0-9]+' emu.log | head -1)
+}
+for baud in "${BAUDS[@]}"; do
+  start_emu "$baud"
   # Connect/stub upload are not part of the figure: the tool reports the
   # write and read times itself.
   out=$("$BUILD/esptool" -p "$PTY" -b "$baud" write_flash 0x1000 fw.bin)
@@ -48,6 +52,8 @@ for baud in "${BAUDS[@]}"; do
   lim=$(awk -v b="$wb" -v r="$baud" 'BEGIN{printf "%.2f", b*10/r}')
   printf '%-8s %-6s %10s %10s %9s %9s %6s\n' "$baud" write "$size" "$wb" "$secs" "$lim" \
     "$(awk -v s="$secs" -v l="$lim" 'BEGIN{printf "%.2f", s/l}')"
+  kill $EMU; wait $EMU 2>/dev/null || true
+  start_emu "$baud"
   out=$("$BUILD/esptool" -p "$PTY" -b "$baud" read_flash 0 0x400000 back.bin)
   secs=$(grep -oE 'in [0-9.]+ seconds' <<<"$out" | head -1 | awk '{print $2}')
   wb=$(wire_read $((0x400000)))

@@ -196,6 +196,7 @@ static int open_listener(struct serve *s, unsigned *port)
     if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
         *port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                                 : ((struct sockaddr_in *)&ss)->sin_port);
+    set_nonblock(fd);                           /* accept() must not block the loop */
     s->lfd = fd;
     return 0;
 }
@@ -543,12 +544,17 @@ static void loop_once(struct serve *s)
         session_end(s, "pty closed");
         return;
     }
-    if ((p.revents & (POLLERR | POLLNVAL)) && s->cfg->transport != ESPEMU_PTY) {
-        session_end(s, "socket error");
-        return;
-    }
-    if (p.revents & (POLLIN | POLLHUP))
+    /* Read what arrived before looking at errors: a host that closes with
+     * unread replies resets the connection, but its last bytes (the hard
+     * reset's RTS release) are still in our queue; read() reports the
+     * reset once they are taken. */
+    bool can_read = !s->rxlen && !stalled;
+    if (can_read && (p.revents & (POLLIN | POLLHUP | POLLERR)))
         read_host(s, now_ns());
+    else if (!can_read && (p.revents & (POLLHUP | POLLERR)))
+        poll(NULL, 0, timeout);                 /* poll reports these at once: wait */
+    if (s->session && (p.revents & POLLNVAL))
+        session_end(s, "socket error");
 }
 
 int espemu_serve(struct espemu_config *cfg)
