@@ -11,6 +11,14 @@
 #include "mpi_run.h"
 #include "out.h"
 
+bool mpi_is_port(const char *name)
+{
+    size_t n = strlen(name);
+    return strncmp(name, "/dev/", 5) == 0 || strstr(name, "://") != NULL ||
+           (n >= 2 && strchr("uac", name[0]) && strspn(name + 1, "0123456789") == n - 1) ||
+           (strncmp(name, "COM", 3) == 0 && n > 3 && strspn(name + 3, "0123456789") == n - 3);
+}
+
 /* u0 -> /dev/ttyUSB0, a0 -> /dev/ttyACM0, c0 -> COM0 (the Python tool's
  * shorthands). */
 static const char *port_name(const char *name, char *buf, size_t cap)

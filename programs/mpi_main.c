@@ -76,19 +76,11 @@ static void output_name(struct mpi_run *run, char *out, size_t cap)
         snprintf(out, cap, "%.*s%s%s", (int)(dot - base), base, ext, dot);
 }
 
-static bool is_port(const char *name)
-{
-    size_t n = strlen(name);
-    return strncmp(name, "/dev/", 5) == 0 || strstr(name, "://") != NULL ||
-           (n >= 2 && strchr("uac", name[0]) && strspn(name + 1, "0123456789") == n - 1) ||
-           (strncmp(name, "COM", 3) == 0 && n > 3 && strspn(name + 3, "0123456789") == n - 3);
-}
-
 static int open_input(struct mpi_run *run, struct err *e)
 {
     const char *in = run->opts.input;
     out_info("Opening %s...", in);
-    if (is_port(in)) {
+    if (mpi_is_port(in)) {
         run->is_device = true;
         return mpi_open_device(run, e);
     }

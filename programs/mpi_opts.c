@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "mpi_run.h"
 #include "out.h"
 
 static const char usage[] =
@@ -95,12 +96,11 @@ static bool is_option(const char *s)
     return s[0] == '-' && s[1] != '\0';
 }
 
+/* A word that can be the input: an existing file or a port. */
 static bool names_input(const char *s)
 {
     struct stat st;
-    size_t n = strlen(s);
-    return stat(s, &st) == 0 || strncmp(s, "/dev/", 5) == 0 || strstr(s, "://") ||
-           (n >= 2 && strchr("uac", s[0]) && strspn(s + 1, "0123456789") == n - 1);
+    return stat(s, &st) == 0 || mpi_is_port(s);
 }
 
 static int usage_error(const char *fmt, const char *arg)

@@ -36,6 +36,7 @@ void mpi_name_fragment(struct mpi_run *run, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Devices (mpi_device.c): open the port as the firmware, close with a reset
  * unless -n; --flash writes this firmware file to a device. */
+bool mpi_is_port(const char *name);   /* a port name, not a file */
 int mpi_open_device(struct mpi_run *run, struct err *e);
 void mpi_close_device(struct mpi_run *run);
 int mpi_flash(struct mpi_run *run, struct err *e);

@@ -53,6 +53,10 @@ check "bad size message" contains "$ERR" "lots"
 # --fs swallowing the filename (the Python tool's issue #6) works here.
 run "$MPI" -q --read nvs=n.bin fw.bin
 check "filename after options" test $RC -eq 0
+"$MPI" -q fw.bin --fs mkfs -o in-fsfw.bin
+run "$MPI" -q --fs ls in-fsfw.bin
+check "--fs ls FILE: the filename is found" test $RC -eq 0
+check "--fs ls FILE lists" contains "$OUT" "boot.py"
 rm -f n.bin
 
 finish
