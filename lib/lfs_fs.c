@@ -311,6 +311,29 @@ int fs_commit(struct lfs *fs, struct mdir *d, const struct mattr *attrs, int n, 
 
 /* ---- consistency after a power cut ---------------------------------------- */
 
+/* Point pdir's tail (`type`: soft or hard) at `pair`, fixing what a
+ * relocation of pdir breaks.  Returns the commit state (COMMIT_RELOCATED:
+ * the walk must restart) or -1; sets *more when another pass is needed. */
+static int retail(struct lfs *fs, struct mdir *pdir, uint16_t type, const lfs_block_t pair[2],
+                  bool *more, struct err *e)
+{
+    uint8_t p[8];
+    put_le32(p, pair[0]);
+    put_le32(p + 4, pair[1]);
+    struct mattr a = { TAG(type, 0x3ff, 8), p };
+    lfs_block_t lpair[2] = { pdir->pair[0], pdir->pair[1] };
+    int st = commit_fixmove(fs, pdir, &a, 1, e);
+    if (st < 0)
+        return -1;
+    struct mdir ldir = *pdir;
+    bool orph = false;
+    if (fix_relocations(fs, lpair, &ldir, st, &orph, e))
+        return -1;
+    if (orph || st == COMMIT_RELOCATED)
+        *more = true;
+    return st;
+}
+
 static int deorphan(struct lfs *fs, bool powerloss, struct err *e)
 {
     if (!gs_hasorphans(&fs->gstate))
@@ -345,20 +368,9 @@ static int deorphan(struct lfs *fs, bool powerloss, struct err *e)
                     fields_free(&f);
                     if (fl && !pair_equal_set(pair, pdir.tail)) {
                         /* half-orphan: the parent points at a relocated copy */
-                        uint8_t p[8];
-                        put_le32(p, pair[0]);
-                        put_le32(p + 4, pair[1]);
-                        struct mattr a = { TAG(TY_SOFTTAIL, 0x3ff, 8), p };
-                        lfs_block_t lpair[2] = { pdir.pair[0], pdir.pair[1] };
-                        int st = commit_fixmove(fs, &pdir, &a, 1, e);
+                        int st = retail(fs, &pdir, TY_SOFTTAIL, pair, &more, e);
                         if (st < 0)
                             return -1;
-                        struct mdir ldir = pdir;
-                        bool orph = false;
-                        if (fix_relocations(fs, lpair, &ldir, st, &orph, e))
-                            return -1;
-                        if (orph || st == COMMIT_RELOCATED)
-                            more = true;
                         if (st == COMMIT_RELOCATED)
                             break;
                         continue;
@@ -367,20 +379,10 @@ static int deorphan(struct lfs *fs, bool powerloss, struct err *e)
                 if (pass == 1 && r == 1 && powerloss) {
                     /* full orphan: a removed directory still on the list */
                     gs_xor(&fs->gdelta, &dir.gdelta);
-                    uint8_t p[8];
-                    put_le32(p, dir.tail[0]);
-                    put_le32(p + 4, dir.tail[1]);
-                    struct mattr a = { TAG(TY_SOFTTAIL + dir.split, 0x3ff, 8), p };
-                    lfs_block_t lpair[2] = { pdir.pair[0], pdir.pair[1] };
-                    int st = commit_fixmove(fs, &pdir, &a, 1, e);
+                    int st = retail(fs, &pdir, (uint16_t)(TY_SOFTTAIL + dir.split), dir.tail,
+                                    &more, e);
                     if (st < 0)
                         return -1;
-                    struct mdir ldir = pdir;
-                    bool orph = false;
-                    if (fix_relocations(fs, lpair, &ldir, st, &orph, e))
-                        return -1;
-                    if (orph || st == COMMIT_RELOCATED)
-                        more = true;
                     if (st == COMMIT_RELOCATED)
                         break;
                     continue;

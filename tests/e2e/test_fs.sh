@@ -46,6 +46,13 @@ mkdir out
 "$M" -q c.bin --fs get / out >/dev/null || fail get
 cmp -s out/lib2/blob.bin src/lib/blob.bin || fail "get content"
 [ "$(stat -c %Y out/main.py)" = "$(stat -c %Y src/main.py)" ] || fail "get mtime"
+# get does not write through a symbolic link planted below its destination
+mkdir out2 outside
+ln -s "$T/outside" out2/lib2
+"$M" -q c.bin --fs get / out2 >/dev/null 2>&1 && fail "get followed a link in DEST"
+[ -z "$(ls outside)" ] || fail "get wrote outside DEST"
+# `put file newname` stored the file under the new name
+"$M" -q c.bin --fs cat renamed.py | cmp -s - src/main.py || fail "put file newname"
 # errors: missing source, missing file, unknown command, mkfs on an app
 "$M" -q c.bin --fs put nonexistent / >/dev/null 2>&1 && fail "put missing source"
 "$M" -q c.bin --fs cat nope >/dev/null 2>&1 && fail "cat missing"
@@ -60,6 +67,10 @@ cmp -s out/lib2/blob.bin src/lib/blob.bin || fail "get content"
 "$G" --chip esp32 --table v1.26 -o fw126.bin >/dev/null || fail fwgen126
 "$M" -q fw126.bin -o e.bin --fs mkfs --fs put src/main.py / >/dev/null || fail "mkfs implicit vfs"
 "$M" -q e.bin --fs ls | grep -qx main.py || fail "ls implicit vfs"
+# the superblock says what MicroPython mounts: the region 0x200000..0x400000
+out=$("$M" e.bin --fs info 2>&1)
+echo "$out" | grep -q 'Blocks Total:      512' || fail "implicit vfs block count: $out"
+echo "$out" | grep -q 'fs grow' && fail "implicit vfs reported as mismatched"
 
 # plain filesystem images, and a grown partition
 S=${MPI_SHARED:-}
