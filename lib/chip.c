@@ -74,8 +74,7 @@ const struct chip *const *chip_all(void)
     return chip_list;
 }
 
-/* Compare ignoring case and '-' so "ESP32-S3", "esp32-s3" and "esp32s3" match. */
-static bool same_name(const char *a, const char *b)
+bool chip_name_eq(const char *a, const char *b)
 {
     for (;;) {
         while (*a == '-') a++;
@@ -91,7 +90,7 @@ static bool same_name(const char *a, const char *b)
 const struct chip *chip_by_name(const char *name)
 {
     for (size_t i = 0; i < NCHIPS; i++)
-        if (same_name(chips[i].name, name))
+        if (chip_name_eq(chips[i].name, name))
             return &chips[i];
     return NULL;
 }

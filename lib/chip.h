@@ -43,6 +43,10 @@ struct chip_loader {
 /* Chip whose ROM returns `magic` at 0x40001000; NULL if none. */
 const struct chip *chip_by_magic(uint32_t magic);
 
+/* Chip names compare equal ignoring case and '-': "ESP32-S3", "esp32-s3"
+ * and "esp32s3" are one chip (how users, esptool and our tables spell them). */
+bool chip_name_eq(const char *a, const char *b);
+
 /* Lookup; NULL when unknown. */
 const struct chip *chip_by_name(const char *name);     /* "esp32-s3" and "ESP32S3" too */
 const struct chip *chip_by_image_id(uint16_t id);

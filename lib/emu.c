@@ -265,6 +265,11 @@ void emu_power_on(struct emu *emu, bool download)
 
 void emu_set_lines(struct emu *emu, bool dtr, bool rts, uint64_t now_ms)
 {
+    /* A boot that fell due while nobody ticked happened with the lines as
+     * they were then: the chip samples GPIO0 when it leaves reset, not when
+     * the host next changes a line (the host sleeps inside its reset
+     * sequences between edges). */
+    emu_tick(emu, now_ms);
     emu->dtr = dtr;
     emu->rts = rts;
     bool en = !(rts && !dtr);

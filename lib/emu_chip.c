@@ -14,23 +14,28 @@
  * ESP32-D0WD-V3 rev 3.0 (as in the transcript), ESP32-C2 rev 1.0 (rev 0 has
  * no stub), ESP32-P4 rev 1.0, the others rev 0.0; crystals 40 MHz except
  * ESP8266 (26), ESP32-H2 (32) and ESP32-C5 (48). */
+#include "chip.h"
 #include "emu_impl.h"
 
-#include <ctype.h>
 #include <string.h>
 
 /* ESP32: eFuse BLK0 words at 0x3FF5A000 + 4n.
  *   w1, w2: MAC (w2 = CRC byte << 16 | MAC[0] << 8 | MAC[1]); values of the
  *           transcript, MAC 24:0a:c4:12:34:56
- *   w3: bit 15 = rev bit0, bits 9..11 pkg 1 (D0WD)
- *   w4: CK8M frequency byte (with RTCCALICFG1 gives the ROM's 40 MHz estimate:
- *       1024 * 15625 * 100 / 40 = 40 MHz, so esptool does not scale the baud)
+ *   w3: bit 15 = rev bit0, bits 9..11 pkg 1 (D0WD), bit 13 CPU frequency
+ *       rated (bit 12 clear: 240 MHz)
+ *   w4: bits 0..7 CK8M frequency byte (with RTCCALICFG1 gives the ROM's
+ *       40 MHz estimate: 1024 * 15625 * 100 / 40 = 40 MHz, so esptool does
+ *       not scale the baud); bits 8..12 ADC VRef calibration (set)
+ * so esptool says "ESP32-D0WD-V3 (revision v3.0)", "WiFi, BT, Dual Core,
+ * 240MHz, VRef calibration in efuse, Coding Scheme None", as for a common
+ * module.
  *   w5: bit 20 = rev bit1;  APB_CTL_DATE bit 31 = rev bit2  -> v3.0 */
 static const struct emu_reg regs_esp32[] = {
     { 0x3FF5A004, 0xC4123456 },
     { 0x3FF5A008, 0x00F5240A },
-    { 0x3FF5A00C, 0x00008200 },
-    { 0x3FF5A010, 0x00000064 },
+    { 0x3FF5A00C, 0x0000A200 },
+    { 0x3FF5A010, 0x00000C64 },
     { 0x3FF5A014, 0x00100000 },
     { 0x3FF6607C, 0x96042000 },
     { 0x3FF5F06C, 1024u << 7 },
@@ -217,24 +222,10 @@ static const struct emu_chip chips[] = {
     },
 };
 
-/* Compare ignoring case and '-' ("ESP32-C3" == "esp32c3"). */
-static bool same_name(const char *a, const char *b)
-{
-    for (;;) {
-        while (*a == '-') a++;
-        while (*b == '-') b++;
-        if (!*a || !*b)
-            return !*a && !*b;
-        if (tolower((unsigned char)*a) != tolower((unsigned char)*b))
-            return false;
-        a++, b++;
-    }
-}
-
 const struct emu_chip *emu_chip_find(const char *name)
 {
     for (size_t i = 0; i < sizeof chips / sizeof chips[0]; i++)
-        if (same_name(chips[i].name, name))
+        if (chip_name_eq(chips[i].name, name))
             return &chips[i];
     return NULL;
 }

@@ -179,6 +179,7 @@ const char *loader_error_text(bool stub, uint8_t st0, uint8_t st1)
 static int reply_failed(struct loader *l, const char *what, uint8_t st0, uint8_t st1,
                         struct err *e)
 {
+    l->fail = LOADER_FAIL_STATUS;
     l->last_status[0] = st0;
     l->last_status[1] = st1;
     l->last_unsupported = l->stub ? (st0 == 0xC3 || st0 == 0xFF) : (st1 == 0x05);
@@ -191,20 +192,35 @@ int loader_wait_reply(struct loader *l, uint8_t op, unsigned timeout_ms, int res
 {
     uint64_t deadline = port_now_ms() + timeout_ms;
     l->last_unsupported = false;
+    l->fail = LOADER_FAIL_NONE;
+    bool damaged = false;      /* a frame that may have been our reply was corrupted */
     for (int frames = 0; frames < 100;) {
         bool bad = false;
         int r = loader_next_frame(l, deadline, &bad, e);
-        if (r < 0)
+        if (r < 0) {
+            l->fail = LOADER_FAIL_PORT;
             return err_prefix(e, "%s: ", what);
-        if (r == 0)
-            return err_set(e, "%s: no reply from the chip within %.1f s", what,
-                           timeout_ms / 1000.0);
-        if (bad || l->frame_len < 8 || l->frame[0] != 0x01)
-            continue;          /* noise, a corrupted frame, or not a reply */
+        }
+        if (r == 0) {
+            l->fail = damaged ? LOADER_FAIL_GARBLED : LOADER_FAIL_TIMEOUT;
+            return err_set(e, "%s: no %sreply from the chip within %.1f s", what,
+                           damaged ? "intact " : "", timeout_ms / 1000.0);
+        }
+        if (bad || l->frame_len < 8 || l->frame[0] != 0x01) {
+            /* noise, a corrupted frame, or not a reply */
+            damaged = damaged || bad || (l->frame_len > 0 && l->frame_len < 8);
+            continue;
+        }
         frames++;
         const uint8_t *body = l->frame + 8;
         size_t blen = l->frame_len - 8;
         size_t size = le16(l->frame + 2);
+        if (l->frame[1] == op && size > blen) {
+            /* Our reply, with bytes lost on the way (replies carry no
+             * checksum; the length is what gives a drop away). */
+            l->fail = LOADER_FAIL_GARBLED;
+            return err_set(e, "%s: damaged reply (%zu of %zu bytes)", what, blen, size);
+        }
         if (size < blen)
             blen = size;
         if (l->frame[1] != op) {
@@ -228,6 +244,7 @@ int loader_wait_reply(struct loader *l, uint8_t op, unsigned timeout_ms, int res
             /* An error reply carries only the status, without the payload. */
             if (blen >= 2 && body[0] != 0)
                 return reply_failed(l, what, body[0], body[1], e);
+            l->fail = LOADER_FAIL_GARBLED;
             return err_set(e, "%s: reply too short (%zu bytes, expected %zu)", what, blen,
                            rl + 2);
         }
@@ -241,6 +258,7 @@ int loader_wait_reply(struct loader *l, uint8_t op, unsigned timeout_ms, int res
             *plen = rl;
         return 0;
     }
+    l->fail = LOADER_FAIL_GARBLED;
     return err_set(e, "%s: no matching reply among 100 frames", what);
 }
 
@@ -248,9 +266,111 @@ int loader_command(struct loader *l, uint8_t op, const void *data, size_t len, u
                    unsigned timeout_ms, int resp_len, const uint8_t **payload, size_t *plen,
                    const char *what, struct err *e)
 {
-    if (loader_send_command(l, op, data, len, chk, e) != 0)
+    if (loader_send_command(l, op, data, len, chk, e) != 0) {
+        l->fail = LOADER_FAIL_PORT;
         return err_prefix(e, "%s: ", what);
+    }
     return loader_wait_reply(l, op, timeout_ms, resp_len, payload, plen, what, e);
+}
+
+/* ---- retries (a noisy line) ---- */
+
+bool loader_flash_failed(const struct loader *l)
+{
+    if (l->fail != LOADER_FAIL_STATUS)
+        return false;
+    if (l->stub)
+        return l->last_status[0] == 0xC4 || l->last_status[0] == 0xC5;
+    return l->last_status[1] == 0x08 || l->last_status[1] == 0x09;
+}
+
+/* A status saying the request arrived damaged: a bad length or checksum,
+ * a malformed message (also what the ROM says to an unknown opcode, so
+ * only for commands the chip is known to have). */
+static bool status_says_damaged(const struct loader *l)
+{
+    if (l->stub) {
+        switch (l->last_status[0]) {
+        case 0xC0: case 0xC1: case 0xC3: case 0xC8: case 0xC9:
+            return true;
+        default:
+            return false;
+        }
+    }
+    switch (l->last_status[1]) {
+    case 0x01: case 0x05: case 0x07: case 0x64: case 0x65:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool loader_retryable(const struct loader *l, bool status_too)
+{
+    switch (l->fail) {
+    case LOADER_FAIL_TIMEOUT:
+    case LOADER_FAIL_GARBLED:
+        return true;
+    case LOADER_FAIL_STATUS:
+        return status_too && status_says_damaged(l);
+    default:
+        return false;
+    }
+}
+
+/* Read and drop bytes until none arrived for quiet_ms (at most max_ms). */
+static int drain_quiet(struct loader *l, unsigned quiet_ms, unsigned max_ms, struct err *e)
+{
+    uint64_t end = port_now_ms() + max_ms;
+    for (;;) {
+        uint64_t now = port_now_ms();
+        if (now >= end)
+            break;
+        int wait = (int)(end - now < quiet_ms ? end - now : quiet_ms);
+        int n = l->port->ops->read(l->port, l->rx, sizeof l->rx, wait, e);
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+    }
+    l->rx_pos = l->rx_len = 0;
+    slip_decoder_init(&l->dec, l->frame, sizeof l->frame);
+    return 0;
+}
+
+int loader_resync(struct loader *l, struct err *e)
+{
+    /* The lone 0xC0 ends a frame the chip may hold half of (its end was
+     * lost); the chip rejects that fragment or takes the empty frame for
+     * nothing.  Then late and error replies pass before we send again. */
+    static const uint8_t end = SLIP_END;
+    if (l->port->ops->write(l->port, &end, 1, e) != 0)
+        return -1;
+    return drain_quiet(l, 100, 3000, e);
+}
+
+int loader_command_retry(struct loader *l, uint8_t op, const void *data, size_t len,
+                         uint32_t chk, unsigned timeout_ms, int resp_len, bool status_too,
+                         const uint8_t **payload, size_t *plen, const char *what,
+                         struct err *e)
+{
+    for (int attempt = 1;; attempt++) {
+        if (loader_command(l, op, data, len, chk, timeout_ms, resp_len, payload, plen, what,
+                           e) == 0)
+            return 0;
+        if (attempt >= LOADER_ATTEMPTS || !loader_retryable(l, status_too))
+            return -1;
+        loader_note(l, "%s; sending it again (attempt %d of %d)", e->msg, attempt + 1,
+                    LOADER_ATTEMPTS);
+        struct err re;
+        enum loader_fail why = l->fail;
+        if (loader_resync(l, &re) != 0) {
+            l->fail = LOADER_FAIL_PORT;
+            return err_set(e, "%s", re.msg);
+        }
+        l->fail = why;
+        l->resends++;
+    }
 }
 
 int loader_read_reg(struct loader *l, uint32_t addr, uint32_t *val, struct err *e)
@@ -259,7 +379,8 @@ int loader_read_reg(struct loader *l, uint32_t addr, uint32_t *val, struct err *
                      (uint8_t)(addr >> 24) };
     char what[48];
     snprintf(what, sizeof what, "READ_REG 0x%08x", (unsigned)addr);
-    if (loader_command(l, LOADER_READ_REG, d, 4, 0, 3000, 0, NULL, NULL, what, e) != 0)
+    if (loader_command_retry(l, LOADER_READ_REG, d, 4, 0, 3000, 0, true, NULL, NULL, what,
+                             e) != 0)
         return -1;
     *val = l->last_value;
     return 0;
@@ -283,7 +404,8 @@ int loader_write_reg(struct loader *l, uint32_t addr, uint32_t val, uint32_t mas
     loader_put32(d + 12, delay_us);
     char what[48];
     snprintf(what, sizeof what, "WRITE_REG 0x%08x", (unsigned)addr);
-    return loader_command(l, LOADER_WRITE_REG, d, 16, 0, 3000, 0, NULL, NULL, what, e);
+    return loader_command_retry(l, LOADER_WRITE_REG, d, 16, 0, 3000, 0, true, NULL, NULL,
+                                what, e);
 }
 
 /* ---- reset sequences ---- */

@@ -48,6 +48,19 @@ enum loader_after {
     LOADER_AFTER_NO_RESET_STUB,   /* leave the stub running for the next session */
 };
 
+struct loader;
+
+/* Why the last command failed, so callers can tell what a resend may cure
+ * (a noisy line) from what it cannot (a closed port, a failing flash). */
+enum loader_fail {
+    LOADER_FAIL_NONE,
+    LOADER_FAIL_PORT,          /* the port failed or the other end closed it */
+    LOADER_FAIL_TIMEOUT,       /* no reply in time */
+    LOADER_FAIL_GARBLED,       /* a reply arrived damaged (or only stale ones) */
+    LOADER_FAIL_STATUS,        /* the chip answered with a failure status */
+    LOADER_FAIL_VERIFY,        /* the data arrived but its MD5 is wrong */
+};
+
 /* Progress: `what` is "Writing", "Reading", "Erasing", "Verifying"... */
 typedef void (*loader_progress_fn)(void *ctx, const char *what, uint32_t addr,
                                    uint64_t done, uint64_t total);
@@ -65,8 +78,14 @@ struct loader_opts {
     int connect_attempts;         /* 0 = try forever; <0 = default (7) */
     bool usb_jtag;                /* port is Espressif USB-Serial/JTAG (reset choice) */
     loader_log_fn log;
+    /* Lines esptool prints about each write ("Compressed 25536 bytes to
+     * 16048..."); NULL = not shown (library users writing many small runs). */
+    loader_log_fn detail;
     loader_progress_fn progress;
     loader_trace_fn trace;
+    /* Called once the chip is known, before the stub is uploaded (esptool
+     * prints the chip summary there).  May use the loader to read registers. */
+    void (*connected)(void *ctx, struct loader *l);
     void *ctx;
 };
 
@@ -101,6 +120,8 @@ struct loader {
     uint8_t last_status[2];
     bool last_unsupported;     /* the chip did not know the command */
     bool lines[2];             /* DTR, RTS as last set */
+    enum loader_fail fail;     /* class of the last failure */
+    unsigned resends;          /* commands, blocks and regions sent again after line errors */
     bool sync_zero;            /* every SYNC reply had value 0: a stub answers */
     uint8_t pkt[LOADER_FRAME_MAX + 16];
     uint8_t tx[2 * (LOADER_FRAME_MAX + 16) + 2];
@@ -129,6 +150,12 @@ int loader_read_reg(struct loader *l, uint32_t addr, uint32_t *val, struct err *
 int loader_write_reg(struct loader *l, uint32_t addr, uint32_t val, uint32_t mask,
                      uint32_t delay_us, struct err *e);
 int loader_read_mac(struct loader *l, uint8_t mac[6], struct err *e);
+/* esptool's "Chip is ..." text: "ESP32-D0WD-V3 (revision v3.0)". */
+int loader_chip_description(struct loader *l, char *out, size_t cap, struct err *e);
+/* esptool's "Features: ..." text (the parts the eFuses tell). */
+int loader_chip_features(struct loader *l, char *out, size_t cap, struct err *e);
+/* Crystal frequency in MHz (26, 32, 40, 48), or -1 with e filled. */
+int loader_crystal_mhz(struct loader *l, struct err *e);
 /* Chip revision as major*100+minor where known (ESP32-P4 stub choice); -1. */
 int loader_chip_revision(struct loader *l);
 
@@ -155,6 +182,28 @@ int loader_erase_all(struct loader *l, struct err *e);
 int loader_command(struct loader *l, uint8_t op, const void *data, size_t len, uint32_t chk,
                    unsigned timeout_ms, int resp_len, const uint8_t **payload, size_t *plen,
                    const char *what, struct err *e);
+
+/* The same with esptool-style retries for commands that may be sent again
+ * (READ_REG, WRITE_REG, SPI_FLASH_MD5, SPI_ATTACH, ...): up to
+ * LOADER_ATTEMPTS tries when the reply is missing or damaged, and, with
+ * `status_too`, when the chip rejected the request as damaged (bad
+ * checksum, bad length).  Before a resend the line is resynchronised. */
+#define LOADER_ATTEMPTS 3
+int loader_command_retry(struct loader *l, uint8_t op, const void *data, size_t len,
+                         uint32_t chk, unsigned timeout_ms, int resp_len, bool status_too,
+                         const uint8_t **payload, size_t *plen, const char *what,
+                         struct err *e);
+/* Whether the last failure is one a resend may cure: no reply, a damaged
+ * reply, or (`status_too`) a status saying the request arrived damaged.
+ * Never a closed port or a flash write/read error. */
+bool loader_retryable(const struct loader *l, bool status_too);
+/* The last failure was the flash itself failing (ROM 0x08/0x09, stub
+ * 0xC4/0xC5): retrying the same data will not help. */
+bool loader_flash_failed(const struct loader *l);
+/* Get back in step with the chip after a failed exchange: end any half
+ * frame it holds with a lone 0xC0, then drop whatever it still sends until
+ * the line is quiet.  -1 only if the port fails. */
+int loader_resync(struct loader *l, struct err *e);
 
 /* ---- reset sequences (§3.2) ---- */
 enum reset_op { RESET_DTR, RESET_RTS, RESET_BOTH, RESET_WAIT };

@@ -201,6 +201,8 @@ static int do_connect(struct loader *l, struct err *e)
     int attempts = l->o.connect_attempts;
     struct err last;
     err_clear(&last);
+    if (l->o.progress)
+        l->o.progress(l->o.ctx, "Connecting", 0, 0, attempts > 0 ? (uint64_t)attempts : 0);
     for (int i = 0; attempts <= 0 || i < attempts; i++) {
         if (connect_attempt(l, &st[i % ns], reset, &last) == 0)
             return 0;
@@ -233,8 +235,8 @@ static int detect_chip(struct loader *l, struct err *e)
     size_t n;
     struct err ignore;
     const struct chip *c = NULL;
-    if (loader_command(l, LOADER_GET_SECURITY_INFO, NULL, 0, 0, LOADER_DEFAULT_TIMEOUT, -1, &p,
-                       &n, "GET_SECURITY_INFO", &ignore) == 0 && n >= 12) {
+    if (loader_command_retry(l, LOADER_GET_SECURITY_INFO, NULL, 0, 0, LOADER_DEFAULT_TIMEOUT, -1,
+                             false, &p, &n, "GET_SECURITY_INFO", &ignore) == 0 && n >= 12) {
         l->have_security_info = true;
         l->sec_flags = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
                        (uint32_t)p[3] << 24;
@@ -278,8 +280,8 @@ static int mem_load(struct loader *l, uint32_t addr, const uint8_t *data, size_t
     loader_put32(hdr + 8, LOADER_RAM_BLOCK);
     loader_put32(hdr + 12, addr);
     snprintf(what, sizeof what, "MEM_BEGIN at 0x%08x", (unsigned)addr);
-    if (loader_command(l, LOADER_MEM_BEGIN, hdr, 16, 0, LOADER_DEFAULT_TIMEOUT, 0, NULL, NULL,
-                       what, e) != 0)
+    if (loader_command_retry(l, LOADER_MEM_BEGIN, hdr, 16, 0, LOADER_DEFAULT_TIMEOUT, 0, true,
+                             NULL, NULL, what, e) != 0)
         return -1;
     static uint8_t buf[16 + LOADER_RAM_BLOCK];
     for (uint32_t seq = 0; seq < blocks; seq++) {
@@ -292,9 +294,22 @@ static int mem_load(struct loader *l, uint32_t addr, const uint8_t *data, size_t
         memcpy(buf + 16, data + off, n);
         snprintf(what, sizeof what, "MEM_DATA seq %u at 0x%08x", (unsigned)seq,
                  (unsigned)(addr + off));
-        if (loader_command(l, LOADER_MEM_DATA, buf, 16 + n, loader_checksum(data + off, n),
-                           LOADER_DEFAULT_TIMEOUT, 0, NULL, NULL, what, e) != 0)
-            return -1;
+        for (int attempt = 1;; attempt++) {
+            if (loader_command(l, LOADER_MEM_DATA, buf, 16 + n, loader_checksum(data + off, n),
+                               LOADER_DEFAULT_TIMEOUT, 0, NULL, NULL, what, e) == 0)
+                break;
+            /* Only a block the chip turned away is sent again: one whose
+             * reply got lost may have landed, and a second copy could
+             * land after it.  The caller starts the upload over then. */
+            if (attempt >= LOADER_ATTEMPTS || l->fail != LOADER_FAIL_STATUS ||
+                !loader_retryable(l, true))
+                return -1;
+            if (loader_resync(l, e) != 0) {
+                l->fail = LOADER_FAIL_PORT;
+                return -1;
+            }
+            l->resends++;
+        }
     }
     return 0;
 }
@@ -309,6 +324,48 @@ static const char *stub_name(struct loader *l)
     return l->chip->ld->stub;
 }
 
+static int upload_stub(struct loader *l, const struct stub_image *s, const uint8_t *text,
+                       size_t tlen, const uint8_t *data, size_t dlen, struct err *e)
+{
+    if (mem_load(l, s->text_start, text, tlen, e) != 0)
+        return -1;
+    if (dlen && mem_load(l, s->data_start, data, dlen, e) != 0)
+        return -1;
+    loader_note(l, "Running stub...");
+    uint8_t end[8];
+    loader_put32(end, 0);
+    loader_put32(end + 4, s->entry);
+    if (loader_send_command(l, LOADER_MEM_END, end, 8, 0, e) != 0) {
+        l->fail = LOADER_FAIL_PORT;
+        return -1;
+    }
+    /* The ROM may or may not answer MEM_END before the stub runs; then the
+     * stub sends the bare frame "OHAI" (the only unsolicited packet). */
+    uint64_t deadline = port_now_ms() + LOADER_DEFAULT_TIMEOUT;
+    for (;;) {
+        bool bad;
+        int r = loader_next_frame(l, deadline, &bad, e);
+        if (r < 0) {
+            l->fail = LOADER_FAIL_PORT;
+            return -1;
+        }
+        if (r == 0) {
+            l->fail = LOADER_FAIL_TIMEOUT;
+            return err_set(e, "MEM_END at 0x%08x: the stub did not start (no OHAI within 3 s)",
+                           (unsigned)s->entry);
+        }
+        if (!bad && l->frame_len == 4 && memcmp(l->frame, "OHAI", 4) == 0)
+            return 0;
+        if (!bad && l->frame_len >= 10 && l->frame[0] == 1 && l->frame[1] == LOADER_MEM_END &&
+            l->frame[8] != 0) {
+            l->fail = LOADER_FAIL_STATUS;
+            return err_set(e, "MEM_END at 0x%08x: the ROM says %s (status %02x %02x)",
+                           (unsigned)s->entry, loader_error_text(false, l->frame[8], l->frame[9]),
+                           l->frame[8], l->frame[9]);
+        }
+    }
+}
+
 static int run_stub(struct loader *l, struct err *e)
 {
     const char *name = stub_name(l);
@@ -321,41 +378,26 @@ static int run_stub(struct loader *l, struct err *e)
     if (stub_b64_decode(s->text_b64, &text, &tlen, e) != 0 ||
         stub_b64_decode(s->data_b64, &data, &dlen, e) != 0)
         goto out;
-    loader_note(l, "Uploading stub flasher (%s, %s)...", name, stub_source);
-    if (mem_load(l, s->text_start, text, tlen, e) != 0)
-        goto out;
-    if (dlen && mem_load(l, s->data_start, data, dlen, e) != 0)
-        goto out;
-    uint8_t end[8];
-    loader_put32(end, 0);
-    loader_put32(end + 4, s->entry);
-    if (loader_send_command(l, LOADER_MEM_END, end, 8, 0, e) != 0)
-        goto out;
-    /* The ROM may or may not answer MEM_END before the stub runs; then the
-     * stub sends the bare frame "OHAI" (the only unsolicited packet). */
-    uint64_t deadline = port_now_ms() + LOADER_DEFAULT_TIMEOUT;
-    for (;;) {
-        bool bad;
-        int r = loader_next_frame(l, deadline, &bad, e);
-        if (r < 0)
-            goto out;
-        if (r == 0) {
-            err_set(e, "MEM_END at 0x%08x: the stub did not start (no OHAI within 3 s)",
-                    (unsigned)s->entry);
-            goto out;
-        }
-        if (!bad && l->frame_len == 4 && memcmp(l->frame, "OHAI", 4) == 0)
+    loader_note(l, "Uploading stub...");
+    for (int attempt = 1;; attempt++) {
+        if (upload_stub(l, s, text, tlen, data, dlen, e) == 0)
             break;
-        if (!bad && l->frame_len >= 10 && l->frame[0] == 1 && l->frame[1] == LOADER_MEM_END &&
-            l->frame[8] != 0) {
-            err_set(e, "MEM_END at 0x%08x: the ROM says %s (status %02x %02x)",
-                    (unsigned)s->entry, loader_error_text(false, l->frame[8], l->frame[9]),
-                    l->frame[8], l->frame[9]);
+        if (l->fail == LOADER_FAIL_PORT || attempt >= LOADER_ATTEMPTS)
             goto out;
-        }
+        /* On a noisy line: maybe only the greeting got lost and the stub
+         * runs (it answers SYNC with value 0); else upload it again. */
+        struct err ignore;
+        if (loader_resync(l, e) != 0)
+            goto out;
+        if (sync_once(l, &ignore) == 0 && l->sync_zero)
+            break;
+        loader_note(l, "%s; uploading the stub again", e->msg);
+        if (loader_resync(l, e) != 0)
+            goto out;
+        l->resends++;
     }
     l->stub = true;
-    loader_note(l, "Stub flasher running.");
+    loader_note(l, "Stub running...");
     rc = 0;
 out:
     free(text);
@@ -448,14 +490,28 @@ static int change_baud(struct loader *l, uint32_t baud, struct err *e)
     char what[48];
     snprintf(what, sizeof what, "CHANGE_BAUDRATE to %u", (unsigned)baud);
     loader_note(l, "Changing baud rate to %u", (unsigned)baud);
-    if (loader_command(l, LOADER_CHANGE_BAUDRATE, d, 8, 0, LOADER_DEFAULT_TIMEOUT, 0, NULL, NULL,
-                       what, e) != 0)
-        return -1;
-    if (l->port->ops->set_baud(l->port, baud, e) != 0)
-        return -1;
-    port_sleep_ms(50);   /* garbage during the switch */
-    if (loader_flush_input(l, e) != 0)
-        return -1;
+    for (int attempt = 1;; attempt++) {
+        int rc = loader_command(l, LOADER_CHANGE_BAUDRATE, d, 8, 0, LOADER_DEFAULT_TIMEOUT, 0,
+                                NULL, NULL, what, e);
+        if (rc != 0 && (attempt >= LOADER_ATTEMPTS || !loader_retryable(l, true)))
+            return -1;
+        if (l->port->ops->set_baud(l->port, baud, e) != 0)
+            return -1;
+        port_sleep_ms(50);   /* garbage during the switch */
+        if (loader_flush_input(l, e) != 0)
+            return -1;
+        if (rc == 0)
+            break;
+        /* The reply got lost: the chip may have switched all the same.  A
+         * SYNC at the new rate tells; else go back and ask again. */
+        struct err quiet;
+        if (sync_once(l, &quiet) == 0)
+            break;
+        if (l->port->ops->set_baud(l->port, old, e) != 0 || loader_resync(l, e) != 0)
+            return -1;
+        loader_note(l, "%s; asking again", e->msg);
+        l->resends++;
+    }
     loader_note(l, "Changed.");
     return 0;
 }
@@ -497,6 +553,8 @@ int loader_open_port(struct loader **out, struct port *p, const struct loader_op
             goto fail;
         }
     }
+    if (l->o.connected)
+        l->o.connected(l->o.ctx, l);
     if (!l->stub && !o->no_stub && !l->secure_download) {
         if (run_stub(l, e) != 0)
             goto fail;
@@ -536,8 +594,10 @@ static void after_action(struct loader *l)
     size_t blen = (l->stub || !l->chip->ld->rom_begin16) ? 20 : 16;
     switch (l->o.after) {
     case LOADER_AFTER_NO_RESET_STUB:
+        loader_note(l, "Staying in flasher stub.");
         return;
     case LOADER_AFTER_NO_RESET:
+        loader_note(l, "Staying in bootloader.");
         if (l->stub) {
             /* FLASH_BEGIN(0) + FLASH_END(reboot): back into the ROM loader. */
             loader_put32(d + 8, LOADER_STUB_BLOCK);
@@ -550,6 +610,7 @@ static void after_action(struct loader *l)
         }
         return;
     case LOADER_AFTER_SOFT_RESET:
+        loader_note(l, "Soft resetting...");
         if (!l->stub) {
             loader_put32(d + 8, LOADER_ROM_BLOCK);
             if (loader_command(l, LOADER_FLASH_BEGIN, d, blen, 0, LOADER_DEFAULT_TIMEOUT, 0,
@@ -662,8 +723,8 @@ static int spi_attach(struct loader *l, struct err *e)
         /* No SPI_ATTACH in the ESP8266 ROM: FLASH_BEGIN(0) attaches. */
         uint8_t d[16] = { 0 };
         loader_put32(d + 8, LOADER_ROM_BLOCK);
-        return loader_command(l, LOADER_FLASH_BEGIN, d, 16, 0, LOADER_DEFAULT_TIMEOUT, 0, NULL,
-                              NULL, "FLASH_BEGIN (attach)", e);
+        return loader_command_retry(l, LOADER_FLASH_BEGIN, d, 16, 0, LOADER_DEFAULT_TIMEOUT, 0,
+                                    true, NULL, NULL, "FLASH_BEGIN (attach)", e);
     }
     uint32_t value = 0;
     if (strcmp(l->chip->name, "esp32") == 0 && !l->secure_download) {
@@ -679,8 +740,8 @@ static int spi_attach(struct loader *l, struct err *e)
     }
     uint8_t d[8] = { 0 };
     loader_put32(d, value);
-    return loader_command(l, LOADER_SPI_ATTACH, d, 8, 0, LOADER_DEFAULT_TIMEOUT, 0, NULL, NULL,
-                          "SPI_ATTACH", e);
+    return loader_command_retry(l, LOADER_SPI_ATTACH, d, 8, 0, LOADER_DEFAULT_TIMEOUT, 0, true,
+                                NULL, NULL, "SPI_ATTACH", e);
 }
 
 static int set_params(struct loader *l, uint32_t size, struct err *e)
@@ -696,8 +757,8 @@ static int set_params(struct loader *l, uint32_t size, struct err *e)
     loader_put32(d + 20, 0xFFFF);
     char what[48];
     snprintf(what, sizeof what, "SPI_SET_PARAMS size 0x%x", (unsigned)size);
-    return loader_command(l, LOADER_SPI_SET_PARAMS, d, 24, 0, LOADER_DEFAULT_TIMEOUT, 0, NULL,
-                          NULL, what, e);
+    return loader_command_retry(l, LOADER_SPI_SET_PARAMS, d, 24, 0, LOADER_DEFAULT_TIMEOUT, 0,
+                                true, NULL, NULL, what, e);
 }
 
 int loader_attach(struct loader *l, uint32_t size, struct err *e)

@@ -4,6 +4,7 @@
 #include "loader_impl.h"
 
 #include <openssl/evp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,20 @@ static void progress(struct loader *l, const char *what, uint32_t addr, uint64_t
 {
     if (l->o.progress)
         l->o.progress(l->o.ctx, what, addr, done, total);
+}
+
+/* An esptool-style line about the write in progress (opts.detail). */
+static void detail(struct loader *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void detail(struct loader *l, const char *fmt, ...)
+{
+    if (!l->o.detail)
+        return;
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    l->o.detail(l->o.ctx, msg);
 }
 
 static bool rom_8266(const struct loader *l)
@@ -53,8 +68,9 @@ int loader_md5(struct loader *l, uint32_t addr, uint32_t len, uint8_t md5[16], s
     const uint8_t *p;
     size_t n;
     int rlen = l->stub ? 16 : 32;
-    if (loader_command(l, LOADER_SPI_FLASH_MD5, d, 16, 0,
-                       loader_timeout_per_mb(LOADER_MD5_PER_MB, len), rlen, &p, &n, what, e))
+    if (loader_command_retry(l, LOADER_SPI_FLASH_MD5, d, 16, 0,
+                             loader_timeout_per_mb(LOADER_MD5_PER_MB, len), rlen, true, &p, &n,
+                             what, e))
         return -1;
     if (l->stub) {
         memcpy(md5, p, 16);
@@ -64,8 +80,10 @@ int loader_md5(struct loader *l, uint32_t addr, uint32_t len, uint8_t md5[16], s
     for (int i = 0; i < 16; i++) {
         unsigned v;
         char two[3] = { (char)p[2 * i], (char)p[2 * i + 1], 0 };
-        if (sscanf(two, "%2x", &v) != 1)
+        if (sscanf(two, "%2x", &v) != 1) {
+            l->fail = LOADER_FAIL_GARBLED;
             return err_set(e, "%s: the ROM sent a malformed MD5", what);
+        }
         md5[i] = (uint8_t)v;
     }
     return 0;
@@ -80,6 +98,13 @@ static int verify_md5(struct loader *l, uint32_t addr, const uint8_t *data, uint
         return -1;
     if (memcmp(want, got, 16) == 0)
         return 0;
+    /* Replies carry no checksum: a bit flipped on the way back looks like
+     * a mismatch.  Ask once more before calling the flash wrong. */
+    if (loader_md5(l, addr, len, got, e) != 0)
+        return -1;
+    if (memcmp(want, got, 16) == 0)
+        return 0;
+    l->fail = LOADER_FAIL_VERIFY;
     char hw[33], hg[33];
     hex16(want, hw);
     hex16(got, hg);
@@ -121,7 +146,13 @@ static int begin(struct loader *l, uint8_t op, uint32_t size, uint32_t blocks, u
     char what[64];
     snprintf(what, sizeof what, "%s at 0x%08x",
              op == LOADER_FLASH_BEGIN ? "FLASH_BEGIN" : "FLASH_DEFL_BEGIN", (unsigned)addr);
-    return loader_command(l, op, d, begin_len(l), 0, timeout, 0, NULL, NULL, what, e);
+    uint64_t t0 = port_now_ms();
+    if (loader_command_retry(l, op, d, begin_len(l), 0, timeout, 0, true, NULL, NULL, what,
+                             e) != 0)
+        return -1;
+    if (size && !l->stub)   /* the ROM erases before it answers */
+        detail(l, "Took %.2fs to erase flash block", (port_now_ms() - t0) / 1000.0);
+    return 0;
 }
 
 static int data_block(struct loader *l, uint8_t op, uint32_t seq, const uint8_t *chunk,
@@ -137,8 +168,29 @@ static int data_block(struct loader *l, uint8_t op, uint32_t seq, const uint8_t 
     snprintf(what, sizeof what, "%s seq %u (write at 0x%08x)",
              op == LOADER_FLASH_DATA ? "FLASH_DATA" : "FLASH_DEFL_DATA", (unsigned)seq,
              (unsigned)addr);
-    return loader_command(l, op, buf, 16 + n, loader_checksum(chunk, n), timeout, 0, NULL,
-                          NULL, what, e);
+    for (int attempt = 1;; attempt++) {
+        if (loader_command(l, op, buf, 16 + n, loader_checksum(chunk, n), timeout, 0, NULL,
+                           NULL, what, e) == 0)
+            return 0;
+        /* esptool sends a block up to 3 times, whatever went wrong.  A stub
+         * reports a failed flash write one block late (§10.7), so resending
+         * this block cannot repair that one; nor can anything follow a
+         * closed port.  (A block the stub did take whose reply got lost is
+         * taken twice: the MD5 check after the write catches that.) */
+        bool again = loader_retryable(l, true) ||
+                     (!l->stub && l->fail == LOADER_FAIL_STATUS);
+        if (attempt >= LOADER_ATTEMPTS || !again)
+            return -1;
+        loader_note(l, "%s; sending the block again (attempt %d of %d)", e->msg, attempt + 1,
+                    LOADER_ATTEMPTS);
+        enum loader_fail why = l->fail;
+        if (loader_resync(l, e) != 0) {
+            l->fail = LOADER_FAIL_PORT;
+            return err_prefix(e, "%s: ", what);
+        }
+        l->fail = why;
+        l->resends++;
+    }
 }
 
 static int end_stub(struct loader *l, uint8_t op, uint32_t addr, unsigned timeout,
@@ -151,7 +203,55 @@ static int end_stub(struct loader *l, uint8_t op, uint32_t addr, unsigned timeou
     char what[64];
     snprintf(what, sizeof what, "%s (write at 0x%08x)",
              op == LOADER_FLASH_END ? "FLASH_END" : "FLASH_DEFL_END", (unsigned)addr);
-    return loader_command(l, op, d, 4, 0, timeout, 0, NULL, NULL, what, e);
+    for (int attempt = 1;; attempt++) {
+        if (loader_command(l, op, d, 4, 0, timeout, 0, NULL, NULL, what, e) == 0)
+            return 0;
+        /* A resend after a lost reply finds the write already ended
+         * ("not in flash mode"): the MD5 check that follows decides. */
+        if (attempt > 1 && l->fail == LOADER_FAIL_STATUS && l->last_status[0] == 0xC6)
+            return 0;
+        if (attempt >= LOADER_ATTEMPTS || !loader_retryable(l, true))
+            return -1;
+        loader_note(l, "%s; sending it again (attempt %d of %d)", e->msg, attempt + 1,
+                    LOADER_ATTEMPTS);
+        if (loader_resync(l, e) != 0) {
+            l->fail = LOADER_FAIL_PORT;
+            return -1;
+        }
+        l->resends++;
+    }
+}
+
+/* Whether writing the whole region again may succeed: the line damaged
+ * something the block retries could not repair (or a block was taken twice
+ * and the MD5 shows it), but neither the flash nor the port failed.  Not
+ * when the chip stayed silent through every resend: it is gone. */
+static bool region_retryable(const struct loader *l)
+{
+    switch (l->fail) {
+    case LOADER_FAIL_GARBLED:
+    case LOADER_FAIL_VERIFY:
+        return true;
+    case LOADER_FAIL_STATUS:
+        return !loader_flash_failed(l);
+    default:
+        return false;
+    }
+}
+
+/* Before starting a region again: get in step, and let a stub report (and
+ * forget) an error it holds from deferred work, so that the next BEGIN is
+ * executed.  SYNC is harmless to ROM and stub alike. */
+static int clear_pending(struct loader *l, struct err *e)
+{
+    uint8_t d[36] = { 0x07, 0x07, 0x12, 0x20 };
+    memset(d + 4, 0x55, 32);
+    if (loader_resync(l, e) != 0 || loader_send_command(l, LOADER_SYNC, d, sizeof d, 0, e) != 0 ||
+        loader_resync(l, e) != 0) {
+        l->fail = LOADER_FAIL_PORT;
+        return -1;
+    }
+    return 0;
 }
 
 static int write_plain(struct loader *l, uint32_t addr, const uint8_t *data, uint32_t len,
@@ -230,9 +330,10 @@ int loader_write(struct loader *l, uint32_t addr, const void *data, uint32_t len
     uint32_t a = addr - lead;
     int rc = -1;
     uint8_t *z = NULL;
+    uLongf zlen = 0;
     l->last_zlen = 0;
     if (compress && !rom_8266(l)) {
-        uLongf zlen = compressBound(padded);
+        zlen = compressBound(padded);
         z = malloc(zlen);
         if (!z) {
             err_set(e, "write at 0x%x: out of memory", (unsigned)addr);
@@ -242,18 +343,27 @@ int loader_write(struct loader *l, uint32_t addr, const void *data, uint32_t len
             err_set(e, "write at 0x%x: zlib compression failed", (unsigned)addr);
             goto out;
         }
-        if (zlen < padded)
+        if (zlen < padded) {
             l->last_zlen = (uint32_t)zlen;
-        if (zlen < padded)
+            detail(l, "Compressed %u bytes to %u...", (unsigned)padded, (unsigned)zlen);
+        }
+    }
+    for (int attempt = 1;; attempt++) {
+        if (l->last_zlen)
             rc = write_deflated(l, a, padded, z, (uint32_t)zlen, e);
         else
             rc = write_plain(l, a, buf, padded, e);
-    } else {
-        rc = write_plain(l, a, buf, padded, e);
-    }
-    if (rc == 0 && !rom_8266(l) && !l->secure_download) {
-        progress(l, "Verifying", a, 0, padded);
-        rc = verify_md5(l, a, buf, padded, e);
+        if (rc == 0 && !rom_8266(l) && !l->secure_download) {
+            progress(l, "Verifying", a, 0, padded);
+            rc = verify_md5(l, a, buf, padded, e);
+        }
+        if (rc == 0 || attempt >= LOADER_ATTEMPTS || !region_retryable(l))
+            break;
+        loader_note(l, "%s; writing 0x%x bytes at 0x%08x again", e->msg, (unsigned)padded,
+                    (unsigned)a);
+        if (clear_pending(l, e) != 0)
+            break;
+        l->resends++;
     }
 out:
     free(z);
@@ -261,8 +371,12 @@ out:
     return rc;
 }
 
-static int read_stub(struct loader *l, uint32_t addr, uint8_t *out, uint32_t len,
-                     struct err *e)
+/* One READ_FLASH stream (§2.6): raw data frames (no header), each acked
+ * with the running total as a bare LE u32 frame, then a 16-byte MD5 frame.
+ * *got counts the bytes that arrived in whole packets, also on failure, so
+ * a caller can go on from there. */
+static int read_stream(struct loader *l, uint32_t addr, uint8_t *out, uint32_t len,
+                       uint32_t *got, uint32_t base, uint32_t total, struct err *e)
 {
     const uint32_t packet = LOADER_SECTOR;
     uint8_t d[16];
@@ -273,82 +387,192 @@ static int read_stub(struct loader *l, uint32_t addr, uint8_t *out, uint32_t len
     char what[64];
     snprintf(what, sizeof what, "READ_FLASH of 0x%x bytes at 0x%08x", (unsigned)len,
              (unsigned)addr);
-    if (loader_command(l, LOADER_READ_FLASH, d, 16, 0, LOADER_DEFAULT_TIMEOUT, 0, NULL, NULL,
-                       what, e) != 0)
+    *got = 0;
+    if (loader_command_retry(l, LOADER_READ_FLASH, d, 16, 0, LOADER_DEFAULT_TIMEOUT, 0, true,
+                             NULL, NULL, what, e) != 0)
         return -1;
-    /* Raw data frames (no header), each acked with the running total as a
-     * bare LE u32 frame; then a 16-byte MD5 frame (§2.6). */
-    uint32_t got = 0;
-    while (got < len) {
+    while (*got < len) {
         bool bad;
         int r = loader_next_frame(l, port_now_ms() + LOADER_DEFAULT_TIMEOUT, &bad, e);
-        if (r < 0)
+        if (r < 0) {
+            l->fail = LOADER_FAIL_PORT;
             return err_prefix(e, "%s: ", what);
-        if (r == 0)
-            return err_set(e, "%s: no data after 0x%x bytes (timeout)", what, (unsigned)got);
-        if (bad)
-            return err_set(e, "%s: corrupted frame after 0x%x bytes", what, (unsigned)got);
+        }
+        if (r == 0) {
+            l->fail = LOADER_FAIL_TIMEOUT;
+            return err_set(e, "%s: no data after 0x%x bytes (timeout)", what, (unsigned)*got);
+        }
         uint32_t n = (uint32_t)l->frame_len;
-        if (n > len - got || (n < packet && got + n < len))
-            return err_set(e, "%s: unexpected %u-byte packet at 0x%08x", what, (unsigned)n,
-                           (unsigned)(addr + got));
-        memcpy(out + got, l->frame, n);
-        got += n;
+        if (bad || n > len - *got || (n < packet && *got + n < len)) {
+            l->fail = LOADER_FAIL_GARBLED;
+            return err_set(e, "%s: damaged %u-byte packet at 0x%08x", what, (unsigned)n,
+                           (unsigned)(addr + *got));
+        }
+        memcpy(out + *got, l->frame, n);
+        *got += n;
         uint8_t ack[4];
-        loader_put32(ack, got);
-        if (loader_send_raw_frame(l, ack, 4, e) != 0)
+        loader_put32(ack, *got);
+        if (loader_send_raw_frame(l, ack, 4, e) != 0) {
+            l->fail = LOADER_FAIL_PORT;
             return err_prefix(e, "%s: ", what);
-        progress(l, "Reading", addr, got, len);
+        }
+        progress(l, "Reading", base, addr - base + *got, total);
     }
     bool bad;
     int r = loader_next_frame(l, port_now_ms() + LOADER_DEFAULT_TIMEOUT, &bad, e);
-    if (r < 0)
+    if (r < 0) {
+        l->fail = LOADER_FAIL_PORT;
         return err_prefix(e, "%s: ", what);
-    if (r == 0 || bad || l->frame_len != 16)
+    }
+    if (r == 0 || bad || l->frame_len != 16) {
+        l->fail = r == 0 ? LOADER_FAIL_TIMEOUT : LOADER_FAIL_GARBLED;
         return err_set(e, "%s: no valid MD5 frame after the data", what);
+    }
     uint8_t m[16];
     md5_of(out, len, m);
     if (memcmp(m, l->frame, 16) != 0) {
         char hw[33], hg[33];
         hex16(l->frame, hg);
         hex16(m, hw);
+        /* Which byte is wrong is unknown: none of this stream counts. */
+        *got = 0;
+        l->fail = LOADER_FAIL_VERIFY;
         return err_set(e, "%s: MD5 of the data received (%s) differs from the chip's (%s)",
                        what, hw, hg);
     }
     return 0;
 }
 
-static int read_rom(struct loader *l, uint32_t addr, uint8_t *out, uint32_t len,
-                    struct err *e)
+/* Stop a stream the stub may still be sending (any frame that is not an
+ * ack ends it, and it answers with its MD5 frame), then get in step. */
+static int read_abort(struct loader *l, struct err *e)
 {
-    if (rom_8266(l))
-        return err_set(e, "reading flash at 0x%08x: the ESP8266 ROM cannot read flash "
-                          "(use the stub)", (unsigned)addr);
-    for (uint32_t got = 0; got < len;) {
-        uint32_t n = len - got < 64 ? len - got : 64;
-        uint8_t d[8];
-        loader_put32(d, addr + got);
-        loader_put32(d + 4, n);
-        char what[64];
-        snprintf(what, sizeof what, "READ_FLASH_SLOW at 0x%08x", (unsigned)(addr + got));
-        const uint8_t *p;
-        /* Always 64 data bytes; past the request they are stale buffer. */
-        if (loader_command(l, LOADER_READ_FLASH_SLOW, d, 8, 0, LOADER_DEFAULT_TIMEOUT, 64, &p,
-                           NULL, what, e) != 0)
-            return -1;
-        memcpy(out + got, p, n);
-        got += n;
-        if (got % 1024 == 0 || got == len)
-            progress(l, "Reading", addr, got, len);
+    uint8_t d[36] = { 0x07, 0x07, 0x12, 0x20 };
+    memset(d + 4, 0x55, 32);
+    if (loader_resync(l, e) != 0 || loader_send_command(l, LOADER_SYNC, d, sizeof d, 0, e) != 0 ||
+        loader_resync(l, e) != 0) {
+        l->fail = LOADER_FAIL_PORT;
+        return -1;
     }
     return 0;
+}
+
+/* Reads go in chunks, each checked by an MD5 before the next: a byte
+ * damaged on the line costs one chunk, not the whole read. */
+#define READ_CHUNK_STUB 0x4000u
+#define READ_CHUNK_ROM  0x1000u
+
+/* Does our copy of [addr, addr+len) match the chip's MD5 of it? */
+static int md5_matches(struct loader *l, uint32_t addr, const uint8_t *data, uint32_t len,
+                       bool *same, struct err *e)
+{
+    uint8_t want[16], got[16];
+    if (loader_md5(l, addr, len, want, e) != 0)
+        return -1;
+    md5_of(data, len, got);
+    *same = memcmp(want, got, 16) == 0;
+    return 0;
+}
+
+/* One chunk through the stub.  A line error in the middle of a stream
+ * costs only the rest of it: the read goes on from the last whole packet
+ * with a new READ_FLASH, and data no stream MD5 covered is then checked
+ * with SPI_FLASH_MD5. */
+static int read_stub(struct loader *l, uint32_t addr, uint8_t *out, uint32_t len,
+                     uint32_t base, uint32_t total, struct err *e)
+{
+    for (int pass = 1;; pass++) {
+        uint32_t done = 0;
+        int fails = 0;
+        bool pieced = false;
+        while (done < len) {
+            uint32_t got;
+            if (read_stream(l, addr + done, out + done, len - done, &got, base, total, e) == 0) {
+                done = len;
+                break;
+            }
+            done += got;
+            if (got)
+                fails = 0, pieced = true;
+            if (!loader_retryable(l, true) && l->fail != LOADER_FAIL_VERIFY)
+                return -1;
+            if (++fails >= LOADER_ATTEMPTS)
+                return -1;
+            loader_note(l, "%s; reading again from 0x%08x", e->msg, (unsigned)(addr + done));
+            if (read_abort(l, e) != 0)
+                return -1;
+            l->resends++;
+        }
+        bool same = true;
+        if (pieced && md5_matches(l, addr, out, len, &same, e) != 0)
+            return -1;
+        if (same)
+            return 0;
+        l->fail = LOADER_FAIL_VERIFY;
+        err_set(e, "READ_FLASH of 0x%x bytes at 0x%08x: the data read differs from the chip's "
+                   "MD5", (unsigned)len, (unsigned)addr);
+        if (pass >= LOADER_ATTEMPTS)
+            return -1;
+        loader_note(l, "%s; reading it again", e->msg);
+        l->resends++;
+    }
+}
+
+/* One chunk through the ROM, 64 bytes a command.  These replies carry no
+ * checksum, so the chunk is compared with the ROM's MD5 of it. */
+static int read_rom(struct loader *l, uint32_t addr, uint8_t *out, uint32_t len,
+                    uint32_t base, uint32_t total, struct err *e)
+{
+    for (int pass = 1;; pass++) {
+        for (uint32_t got = 0; got < len;) {
+            uint32_t n = len - got < 64 ? len - got : 64;
+            uint8_t d[8];
+            loader_put32(d, addr + got);
+            loader_put32(d + 4, n);
+            char what[64];
+            snprintf(what, sizeof what, "READ_FLASH_SLOW at 0x%08x", (unsigned)(addr + got));
+            const uint8_t *p;
+            /* Always 64 data bytes; past the request they are stale buffer. */
+            if (loader_command_retry(l, LOADER_READ_FLASH_SLOW, d, 8, 0, LOADER_DEFAULT_TIMEOUT,
+                                     64, true, &p, NULL, what, e) != 0)
+                return -1;
+            memcpy(out + got, p, n);
+            got += n;
+            if (got % 1024 == 0 || got == len)
+                progress(l, "Reading", base, addr - base + got, total);
+        }
+        bool same;
+        if (md5_matches(l, addr, out, len, &same, e) != 0)
+            return -1;
+        if (same)
+            return 0;
+        l->fail = LOADER_FAIL_VERIFY;
+        err_set(e, "READ_FLASH_SLOW of 0x%x bytes at 0x%08x: the data read differs from the "
+                   "chip's MD5", (unsigned)len, (unsigned)addr);
+        if (pass >= LOADER_ATTEMPTS)
+            return -1;
+        loader_note(l, "%s; reading it again", e->msg);
+        l->resends++;
+    }
 }
 
 int loader_read(struct loader *l, uint32_t addr, void *buf, uint32_t len, struct err *e)
 {
     if (len == 0)
         return 0;
-    return l->stub ? read_stub(l, addr, buf, len, e) : read_rom(l, addr, buf, len, e);
+    if (rom_8266(l))
+        return err_set(e, "reading flash at 0x%08x: the ESP8266 ROM cannot read flash "
+                          "(use the stub)", (unsigned)addr);
+    uint32_t chunk = l->stub ? READ_CHUNK_STUB : READ_CHUNK_ROM;
+    uint8_t *out = buf;
+    for (uint32_t off = 0; off < len; off += chunk) {
+        uint32_t n = len - off < chunk ? len - off : chunk;
+        int rc = l->stub ? read_stub(l, addr + off, out + off, n, addr, len, e)
+                         : read_rom(l, addr + off, out + off, n, addr, len, e);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
 }
 
 int loader_erase_region(struct loader *l, uint32_t addr, uint32_t len, struct err *e)
@@ -366,9 +590,9 @@ int loader_erase_region(struct loader *l, uint32_t addr, uint32_t len, struct er
         loader_put32(d + 4, len);
         snprintf(what, sizeof what, "ERASE_REGION of 0x%x bytes at 0x%08x", (unsigned)len,
                  (unsigned)addr);
-        if (loader_command(l, LOADER_ERASE_REGION, d, 8, 0,
-                           loader_timeout_per_mb(LOADER_ERASE_PER_MB, len), 0, NULL, NULL, what,
-                           e) != 0)
+        if (loader_command_retry(l, LOADER_ERASE_REGION, d, 8, 0,
+                                 loader_timeout_per_mb(LOADER_ERASE_PER_MB, len), 0, true, NULL,
+                                 NULL, what, e) != 0)
             return -1;
     } else {
         /* The ROM erases at FLASH_BEGIN; no data needs to follow. */
@@ -385,8 +609,8 @@ int loader_erase_all(struct loader *l, struct err *e)
 {
     if (l->stub) {
         progress(l, "Erasing", 0, 0, 1);
-        if (loader_command(l, LOADER_ERASE_FLASH, NULL, 0, 0, LOADER_CHIP_ERASE_TIMEOUT, 0, NULL,
-                           NULL, "ERASE_FLASH", e) != 0)
+        if (loader_command_retry(l, LOADER_ERASE_FLASH, NULL, 0, 0, LOADER_CHIP_ERASE_TIMEOUT, 0,
+                                 true, NULL, NULL, "ERASE_FLASH", e) != 0)
             return -1;
         progress(l, "Erasing", 0, 1, 1);
         return 0;

@@ -22,5 +22,8 @@ int port_fd_read(int fd, void *buf, size_t len, int timeout_ms, const char *name
 int port_fd_write(int fd, const void *buf, size_t len, const char *name, struct err *e);
 /* Connect a TCP socket to "host:port" (IPv4/IPv6, TCP_NODELAY); fd or -1. */
 int port_tcp_connect(const char *hostport, struct err *e);
+/* port_fd_read for a TCP socket: ACKs what it read without delay. */
+int port_tcp_read(int fd, void *buf, size_t len, int timeout_ms, const char *name,
+                  struct err *e);
 
 #endif

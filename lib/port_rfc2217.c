@@ -180,7 +180,7 @@ static int rfc_read(struct port *p, void *buf, size_t len, int timeout_ms, struc
     for (;;) {
         uint64_t now = port_now_ms();
         int left = now >= deadline ? 0 : (int)(deadline - now);
-        int n = port_fd_read(r->fd, buf, len, left, p->name, e);
+        int n = port_tcp_read(r->fd, buf, len, left, p->name, e);
         if (n <= 0)
             return n;
         n = decode(r, buf, (size_t)n, e);

@@ -32,9 +32,11 @@ void es_progress_done(void);
 
 /* Connect as the global options say, print the chip summary. */
 int es_connect(struct esptool *t, struct err *e);
-/* Attach the flash; size "keep"/"detect"/NULL = detect, or "4MB". */
-int es_attach(struct esptool *t, const char *flash_size, struct err *e);
-/* "Leaving..." and the --after action; frees the loader. */
+/* Attach the flash; size "keep"/"detect"/NULL = detect, or "4MB".
+ * `announce`: say so as esptool's write_flash/verify_flash do
+ * ("Configuring flash size...", "Auto-detected Flash size: 4MB"). */
+int es_attach(struct esptool *t, const char *flash_size, bool announce, struct err *e);
+/* The --after action; frees the loader. */
 void es_finish(struct esptool *t);
 
 /* Numbers as esptool takes them: 0x1000, 4096, 4k, 4KB, 1M, 4MB. */

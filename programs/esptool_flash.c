@@ -183,7 +183,7 @@ int es_cmd_write_flash(struct esptool *t, int argc, char **argv, struct err *e)
         err_set(e, "-z and -u cannot be used together");
         goto out;
     }
-    if (es_connect(t, e) != 0 || es_attach(t, a.size, e) != 0)
+    if (es_connect(t, e) != 0 || es_attach(t, a.size, true, e) != 0)
         goto out;
     struct loader *l = t->l;
     bool compress = a.z || (!a.u && l->stub);
@@ -216,8 +216,14 @@ int es_cmd_write_flash(struct esptool *t, int argc, char **argv, struct err *e)
         }
         uint32_t start = p->addr & ~0xFFFu;
         uint32_t end = (p->addr + len + 0xFFF) & ~0xFFFu;
+        if (p->addr != start)
+            es_warn("Flash address 0x%08x is not aligned to a 0x1000 byte flash sector. "
+                    "0x%x bytes before this address will be erased.", (unsigned)p->addr,
+                    (unsigned)(p->addr - start));
         es_print("Flash will be erased from 0x%08x to 0x%08x...", (unsigned)start,
                  (unsigned)(end - 1));
+        if (!l->stub)
+            es_print("Erasing flash...");
         uint64_t t0 = port_now_ms();
         int r = loader_write(l, p->addr, buf, len, compress, e);
         double secs = (port_now_ms() - t0) / 1000.0;
@@ -235,6 +241,8 @@ int es_cmd_write_flash(struct esptool *t, int argc, char **argv, struct err *e)
         if (!l->chip->ld->rom_is_8266 || l->stub)
             es_print("Hash of data verified.");
     }
+    es_print("%s", "");
+    es_print("Leaving...");
     rc = 0;
 out:
     free_pairs(&a);
@@ -253,7 +261,7 @@ int es_cmd_verify_flash(struct esptool *t, int argc, char **argv, struct err *e)
     int rc = -1, failed = 0;
     if (parse_flash_args(argc, argv, &a, true, e) != 0 || load_pairs(&a, e) != 0)
         goto out;
-    if (es_connect(t, e) != 0 || es_attach(t, a.size, e) != 0)
+    if (es_connect(t, e) != 0 || es_attach(t, a.size, true, e) != 0)
         goto out;
     struct loader *l = t->l;
     for (int i = 0; i < a.n; i++) {
@@ -318,7 +326,7 @@ int es_cmd_read_flash(struct esptool *t, int argc, char **argv, struct err *e)
     bool all = !strcmp(a.pos[1], "ALL") || !strcmp(a.pos[1], "all");
     if (es_parse_u32(a.pos[0], &addr) != 0 || (!all && es_parse_u32(a.pos[1], &size) != 0))
         return err_set(e, "read_flash: invalid address or size");
-    if (es_connect(t, e) != 0 || es_attach(t, a.size, e) != 0)
+    if (es_connect(t, e) != 0 || es_attach(t, a.size, false, e) != 0)
         return -1;
     struct loader *l = t->l;
     if (all)
@@ -375,7 +383,7 @@ int es_cmd_erase_region(struct esptool *t, int argc, char **argv, struct err *e)
         return err_set(e, "Size of data to erase must be a multiple of 4096");
     if (es_connect(t, e) != 0)
         return -1;
-    if (!t->l->stub && es_attach(t, a.size, e) != 0)
+    if (!t->l->stub && es_attach(t, a.size, false, e) != 0)
         return -1;
     es_print("Erasing region (may be slow depending on size)...");
     uint64_t t0 = port_now_ms();

@@ -42,7 +42,7 @@ int es_cmd_chip_id(struct esptool *t, int argc, char **argv, struct err *e)
 int es_cmd_flash_id(struct esptool *t, int argc, char **argv, struct err *e)
 {
     (void)argc, (void)argv;
-    if (es_connect(t, e) != 0 || es_attach(t, NULL, e) != 0)
+    if (es_connect(t, e) != 0 || es_attach(t, NULL, false, e) != 0)
         return -1;
     uint32_t id = t->l->flash_id;
     es_print("Manufacturer: %02x", (unsigned)(id & 0xFF));

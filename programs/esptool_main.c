@@ -58,22 +58,28 @@ static void on_log(void *ctx, const char *msg)
     es_print("%s", msg);
 }
 
-/* A bar on a terminal; plain lines at every 10 % otherwise (logs, CI). */
+/* On a terminal a bar.  Otherwise plain lines as esptool prints them to a
+ * pipe (tools such as IDEs read these): "Writing at 0x00011000... (10 %)"
+ * for every block written, "425984 (10 %)" every tenth of a read.  Erasing
+ * is one command: esptool shows no progress for it, nor do we. */
 static void on_progress(void *ctx, const char *what, uint32_t addr, uint64_t done,
                         uint64_t total)
 {
     struct esptool *t = ctx;
+    static uint64_t last_done;
     static int last_step = -1;
-    static const char *last_what;
     if (strcmp(what, "Connecting") == 0) {
         if (!progress_open)
-            fputs("Connecting", stdout);
-        fputc('.', stdout);
+            fputs("Connecting...", stdout);
+        if (done > 0)
+            fputc('.', stdout);
         fflush(stdout);
         progress_open = true;
         return;
     }
-    if (strcmp(what, "Verifying") == 0 || total == 0)
+    if (strcmp(what, "Writing") != 0 && strcmp(what, "Reading") != 0)
+        return;
+    if (total == 0)
         return;
     int pct = (int)(done * 100 / total);
     if (t->tty) {
@@ -90,18 +96,19 @@ static void on_progress(void *ctx, const char *what, uint32_t addr, uint64_t don
             es_progress_done();
         return;
     }
-    int step = pct / 10;
-    if (what != last_what || step != last_step || done == 0) {
-        if (step != last_step || what != last_what)
-            printf("%s at 0x%08x... (%d %%)\n", what, (unsigned)(addr + done), pct);
-        last_step = step;
-        last_what = what;
-        fflush(stdout);
+    if (done < last_done)
+        last_done = 0, last_step = -1;   /* a new transfer (or one started again) */
+    if (what[0] == 'W') {
+        /* The block starts where the previous one ended. */
+        printf("Writing at 0x%08x... (%d %%)\n", (unsigned)(addr + last_done), pct);
+    } else if (pct / 10 != last_step || done >= total) {
+        printf("%llu (%d %%)\n", (unsigned long long)done, pct);
+        last_step = pct / 10;
     }
-    if (done >= total) {
+    last_done = done >= total ? 0 : done;
+    if (done >= total)
         last_step = -1;
-        last_what = NULL;
-    }
+    fflush(stdout);
 }
 
 static void on_trace(void *ctx, bool tx, const uint8_t *buf, size_t len)
@@ -228,30 +235,54 @@ int es_connect(struct esptool *t, struct err *e)
         return -1;
     }
     es_progress_done();
-    struct loader *l = t->l;
-    es_print("Chip is %s", l->chip->display);
-    uint8_t mac[6];
-    struct err me;
-    if (!l->secure_download && loader_read_mac(l, mac, &me) == 0)
-        es_print("MAC: %02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
-                 mac[5]);
-    if (!l->stub)
-        es_print("Using the ROM loader (no stub)");
     return 0;
 }
 
-int es_attach(struct esptool *t, const char *flash_size, struct err *e)
+/* The chip summary, where esptool prints it: after connecting, before the
+ * stub.  Each line only if the chip told us. */
+static void on_connected(void *ctx, struct loader *l)
+{
+    struct esptool *t = ctx;
+    es_progress_done();
+    if (!t->chip || !strcmp(t->chip, "auto"))
+        es_print("Detecting chip type... %s", l->chip->display);
+    if (l->secure_download) {
+        es_print("Chip is %s in Secure Download Mode", l->chip->display);
+        return;
+    }
+    char text[160];
+    struct err ie;
+    if (loader_chip_description(l, text, sizeof text, &ie) == 0)
+        es_print("Chip is %s", text);
+    else
+        es_print("Chip is %s", l->chip->display);
+    if (loader_chip_features(l, text, sizeof text, &ie) == 0)
+        es_print("Features: %s", text);
+    int xtal = loader_crystal_mhz(l, &ie);
+    if (xtal > 0)
+        es_print("Crystal is %dMHz", xtal);
+    uint8_t mac[6];
+    if (loader_read_mac(l, mac, &ie) == 0)
+        es_print("MAC: %02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
+                 mac[5]);
+}
+
+int es_attach(struct esptool *t, const char *flash_size, bool announce, struct err *e)
 {
     uint32_t size = 0;
-    if (flash_size && strcmp(flash_size, "keep") != 0 && strcmp(flash_size, "detect") != 0) {
+    bool detect = flash_size && !strcmp(flash_size, "detect");
+    if (flash_size && strcmp(flash_size, "keep") != 0 && !detect) {
         if (es_parse_u32(flash_size, &size) != 0)
             return err_set(e, "invalid --flash-size '%s'", flash_size);
     }
-    es_print("Configuring flash size...");
+    if (announce)
+        es_print("Configuring flash size...");
     if (loader_attach(t->l, size, e) != 0)
         return -1;
-    if (!size)
+    if (announce && detect)
         es_print("Auto-detected Flash size: %uMB", (unsigned)(t->l->flash_size >> 20));
+    else if (announce && !size && !t->l->stub)
+        es_print("WARNING: In case of failure, please set a specific --flash_size.");
     return 0;
 }
 
@@ -259,8 +290,6 @@ void es_finish(struct esptool *t)
 {
     if (!t->l)
         return;
-    es_print("%s", "");
-    es_print("Leaving...");
     loader_close(t->l);
     t->l = NULL;
 }
@@ -450,6 +479,8 @@ int esptool_main(int argc, char **argv)
     t.lo.chip = t.chip;
     t.lo.baud = t.baud;
     t.lo.log = on_log;
+    t.lo.detail = on_log;
+    t.lo.connected = on_connected;
     t.lo.progress = on_progress;
     t.lo.ctx = &t;
     if (t.trace)

@@ -26,9 +26,14 @@
 #
 # Also: EMU_TMP (a private temp dir), ESPTOOL ($MPI_BUILD/esptool),
 # EMU_BIN ($MPI_BUILD/espemu), emu_region FILE OFFSET LEN (bytes of the flash
-# file on stdout), emu_fresh_flash (a new flash file name in EMU_TMP),
-# emu_log_tail (last lines of EMU_LOG, for failure messages), emu_wait_log
-# REGEX [SECONDS] (wait until EMU_LOG matches).
+# file on stdout), emu_holds FLASHFILE OFFSET FILE (the flash file holds FILE
+# at OFFSET), emu_boot_offset CHIP (where the bootloader goes),
+# emu_fresh_flash (a new flash file name in EMU_TMP), emu_log_tail (last
+# lines of EMU_LOG, for failure messages), emu_wait_log REGEX [SECONDS] (wait
+# until EMU_LOG matches).
+#
+# With tests/e2e/lib.sh (sourced first) a test also needs its work dir
+# removed at exit: trap 'emu_cleanup; rm -rf "$WORK"' EXIT
 
 : "${MPI_BUILD:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../build" 2>/dev/null && pwd)}"
 EMU_BIN=${EMU_BIN:-$MPI_BUILD/espemu}
@@ -192,4 +197,18 @@ emu_stop() {
 emu_region() {
     local off=$(($2)) len=$(($3))
     tail -c +$((off + 1)) "$1" | head -c "$len"
+}
+
+# emu_holds FLASHFILE OFFSET FILE: the flash file holds FILE at OFFSET.
+emu_holds() {
+    emu_region "$1" "$2" "$(stat -c %s "$3")" | cmp -s - "$3"
+}
+
+# emu_boot_offset CHIP: the flash offset of the second-stage bootloader.
+emu_boot_offset() {
+    case $1 in
+        esp32|esp32s2) echo 0x1000 ;;
+        esp32c5|esp32p4) echo 0x2000 ;;
+        *) echo 0x0 ;;
+    esac
 }

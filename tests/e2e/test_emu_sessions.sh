@@ -28,6 +28,21 @@ emu_wait_log "session 2 ends" || fail "pty: second session not seen"
 [ "$(count "flasher stub running")" = 2 ] || fail "pty: expected 2 stub starts, got $(count "flasher stub running")"
 emu_stop
 
+# pty: a long second session on the same emulator (a 1.7 MB write, then a
+# 4 MB read in a new session) keeps its line to the end.  (Reported once
+# as "the other end closed the connection" in the second session: that is
+# what the client says when espemu goes away, e.g. killed by a time limit;
+# espemu itself served the sessions fine.)
+emu_start pty esp32 "$(emu_fresh_flash)" || exit 1
+"$MPI_BUILD/fwgen" --chip esp32 -o "$EMU_TMP/fw.bin"
+client --port "$EMU_PORT" write_flash 0x1000 "$EMU_TMP/fw.bin"
+client --port "$EMU_PORT" read_flash 0 0x400000 "$EMU_TMP/back.bin"
+cmp -s "$EMU_TMP/back.bin" "$EMU_FLASH" || fail "pty: the second session read other data"
+client --port "$EMU_PORT" verify_flash 0x1000 "$EMU_TMP/fw.bin"
+emu_wait_log "session 3 ends" || fail "pty: third session not seen"
+kill -0 "$EMU_PID" || fail "pty: espemu died"
+emu_stop
+
 # tcp --keep-state: the stub left running is found again
 emu_start tcp esp32c3 "$(emu_fresh_flash)" --keep-state || exit 1
 client --port "$EMU_PORT" --after no_reset_stub flash_id

@@ -1,6 +1,8 @@
 # File-only esptool commands: image_info and merge_bin (raw, hex, uf2).
 source "$MPI_SOURCE/tests/e2e/lib.sh"
-source "$MPI_SOURCE/tests/e2e/lib_esptool.sh"
+source "$MPI_SOURCE/tests/e2e/lib_emu.sh"
+trap 'emu_cleanup; rm -rf "$WORK"' EXIT
+emu_require_esptool
 
 "$FWGEN" --chip esp32 -o full.bin
 head -c $((0x7000)) full.bin > boot.bin
@@ -20,8 +22,8 @@ check "merge_bin raw ($ERR)" test "$RC" = 0
 check "raw size" test "$(stat -c %s m.bin)" = $((0x10000 + applen))
 check "raw gap is 0xFF" test "$(bytes m.bin 0 4)" = ffffffff
 check "raw header patched" test "$(bytes m.bin $((0x1002)) 2)" = 0030
-check "raw table" same_at m.bin $((0x8000)) part.bin
-check "raw app" same_at m.bin $((0x10000)) app.bin
+check "raw table" emu_holds m.bin $((0x8000)) part.bin
+check "raw app" emu_holds m.bin $((0x10000)) app.bin
 tail -c +$((0x1000 + 1)) m.bin | head -c $((0x7000)) > mboot.bin
 run "$ESPTOOL" image_info mboot.bin
 check "raw: SHA-256 still valid" contains "$OUT" "Validation hash: "

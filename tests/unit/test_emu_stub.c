@@ -375,6 +375,47 @@ static void test_reset_circuit(void **state)
     emu_close(emu);
 }
 
+/* The host sleeps between the edges of a reset sequence and nobody ticks
+ * the emulator meanwhile: the boot that fell due in that gap must still see
+ * GPIO0 as it was then (low), not the level of the next edge. */
+static void test_reset_samples_gpio0_when_due(void **state)
+{
+    (void)state;
+    struct emu_options o = { .chip = "esp32", .boot_app = true, .en_delay_ms = 20 };
+    struct err e;
+    struct emu *emu = emu_open(&o, &e);
+    assert_non_null(emu);
+    struct frames fr;
+    collect(emu, &fr);
+    frames_free(&fr);
+    assert_int_equal(emu_state(emu), EMU_APP);
+    /* unix-tight: (0,0) (1,1) (0,1) . 100 ms . (1,0) . 50 ms . (0,0) */
+    uint64_t t = 5000;
+    emu_set_lines(emu, false, false, t);
+    emu_set_lines(emu, true, true, t);
+    emu_set_lines(emu, false, true, t);
+    assert_int_equal(emu_state(emu), EMU_RESET);
+    emu_set_lines(emu, true, false, t + 100);   /* EN rises, GPIO0 low; boot due at +120 */
+    assert_int_equal(emu_state(emu), EMU_RESET);
+    emu_set_lines(emu, false, false, t + 150);  /* GPIO0 released 30 ms after the boot */
+    assert_int_equal(emu_state(emu), EMU_ROM);
+    emu_tick(emu, t + 151);
+    assert_int_equal(emu_state(emu), EMU_ROM);
+    collect(emu, &fr);
+    assert_non_null(strstr(fr.text, "boot:0x3 (DOWNLOAD_BOOT"));
+    assert_null(strstr(fr.text, "SPI_FAST_FLASH_BOOT"));
+    frames_free(&fr);
+
+    /* the same for the classic sequence, one line per call */
+    t += 1000;
+    emu_set_lines(emu, false, true, t);         /* D0 R1: EN low */
+    emu_set_lines(emu, true, true, t + 100);    /* D1: both asserted, EN high, IO0 high */
+    emu_set_lines(emu, true, false, t + 100);   /* R0: IO0 low */
+    emu_set_lines(emu, false, false, t + 150);  /* D0, after the 20 ms delay */
+    assert_int_equal(emu_state(emu), EMU_ROM);
+    emu_close(emu);
+}
+
 static void test_rom_flash_end_reboots_or_runs(void **state)
 {
     (void)state;
@@ -453,6 +494,7 @@ int main(void)
         cmocka_unit_test(test_stub_erase),
         cmocka_unit_test(test_stub_baud_and_mem_reload),
         cmocka_unit_test(test_reset_circuit),
+        cmocka_unit_test(test_reset_samples_gpio0_when_due),
         cmocka_unit_test(test_rom_flash_end_reboots_or_runs),
         cmocka_unit_test(test_emu_port),
     };

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "emu.h"
 #include "loader.h"
 #include "testutil.h"
 
@@ -172,6 +173,16 @@ static struct fake *load_transcript(const char *rel)
     return f;
 }
 
+/* One more scripted exchange, in the transcript's hex notation. */
+static void add_step(struct fake *f, const char *req_hex, const char *resp_hex)
+{
+    assert_true(f->n < MAX_STEPS);
+    struct step *s = &f->steps[f->n++];
+    s->req_len = unhex(req_hex, s->req, sizeof s->req);
+    s->resp_len = unhex(resp_hex, s->resp, sizeof s->resp);
+    s->used = false;
+}
+
 static struct loader *open_rom(struct fake *f)
 {
     struct loader_opts o;
@@ -211,6 +222,12 @@ static void test_esp32_rom(void **state)
                                    0x54, 0x70, 0xc8, 0x54, 0x76, 0x15, 0x51, 0xea };
     assert_memory_equal(md5, want_md5, 16);
 
+    /* A ROM read is checked against the ROM's MD5 of the range (the
+     * replies carry no checksum): MD5 of 16 bytes of 0xFF, as the ROM's
+     * 32 hex characters. */
+    add_step(f, "c0001310000000000000000000100000000000000000000000c0",
+             "c00113240000000000" "3864373963626339613465636464653131326663393162613632356231336332"
+             "00000000c0");
     uint8_t buf[16];
     assert_int_equal(loader_read(l, 0, buf, 16, &e), 0);
     for (int i = 0; i < 16; i++)
@@ -356,6 +373,28 @@ static void test_error_text(void **state)
     assert_string_equal(loader_error_text(false, 1, 0x08), "flash write error");
 }
 
+/* One name comparison for the loader's chip table and the emulator's. */
+static void test_chip_names(void **state)
+{
+    (void)state;
+    assert_true(chip_name_eq("ESP32-S3", "esp32s3"));
+    assert_true(chip_name_eq("esp32-c61", "ESP32C61"));
+    assert_true(chip_name_eq("esp32", "esp32"));
+    assert_false(chip_name_eq("esp32", "esp32s3"));
+    assert_false(chip_name_eq("esp32c6", "esp32c61"));
+    assert_false(chip_name_eq("", "esp32"));
+    assert_ptr_equal(chip_by_name("ESP32-C3"), chip_by_name("esp32c3"));
+    assert_null(chip_by_name("esp33"));
+    struct emu_options eo = { .chip = "ESP32-C3" };
+    struct err e;
+    struct emu *emu = emu_open(&eo, &e);
+    assert_non_null(emu);
+    assert_string_equal(emu_chip_name(emu), "esp32c3");
+    emu_close(emu);
+    eo.chip = "esp32-c33";
+    assert_null(emu_open(&eo, &e));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -363,6 +402,7 @@ int main(void)
         cmocka_unit_test(test_reset_run),
         cmocka_unit_test(test_size_from_id),
         cmocka_unit_test(test_error_text),
+        cmocka_unit_test(test_chip_names),
         cmocka_unit_test(test_esp32_rom),
         cmocka_unit_test(test_esp32c3_rom),
     };

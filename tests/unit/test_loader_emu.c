@@ -43,60 +43,13 @@ static struct emu *new_emu(const char *chip)
     return emu;
 }
 
-/* The emulated chip samples GPIO0 when its boot falls due; make sure time
- * has been applied before every line change (a real chip boots on its own
- * while the host sleeps inside a reset sequence). */
-struct tick_port {
-    struct port base;
-    struct port *inner;
-    struct emu *emu;
-};
-
-static int tp_read(struct port *p, void *b, size_t n, int t, struct err *e)
-{
-    struct tick_port *w = (struct tick_port *)p;
-    return w->inner->ops->read(w->inner, b, n, t, e);
-}
-
-static int tp_write(struct port *p, const void *b, size_t n, struct err *e)
-{
-    struct tick_port *w = (struct tick_port *)p;
-    return w->inner->ops->write(w->inner, b, n, e);
-}
-
-static int tp_baud(struct port *p, uint32_t baud, struct err *e)
-{
-    struct tick_port *w = (struct tick_port *)p;
-    p->baud = baud;
-    return w->inner->ops->set_baud(w->inner, baud, e);
-}
-
-static int tp_lines(struct port *p, bool dtr, bool rts, struct err *e)
-{
-    struct tick_port *w = (struct tick_port *)p;
-    emu_tick(w->emu, port_now_ms());
-    return w->inner->ops->set_lines(w->inner, dtr, rts, e);
-}
-
-static void tp_close(struct port *p)
-{
-    struct tick_port *w = (struct tick_port *)p;
-    port_close(w->inner);
-    free(w);
-}
-
-static const struct port_ops tick_ops = { tp_read, tp_write, tp_baud, tp_lines, tp_close };
-
 static struct port *emu_port(struct emu *emu)
 {
     struct err e;
-    struct tick_port *w = calloc(1, sizeof *w);
-    w->inner = emu_port_open(emu, true, &e);
-    assert_non_null(w->inner);
-    w->emu = emu;
-    w->base = *w->inner;
-    w->base.ops = &tick_ops;
-    return &w->base;
+    struct port *p = emu_port_open(emu, true, &e);
+    if (!p)
+        fail_msg("emu_port_open: %s", e.msg);
+    return p;
 }
 
 static struct loader *connect(struct emu *emu, bool no_stub, enum loader_after after)
@@ -276,6 +229,129 @@ static void test_flash_device(void **state)
     emu_close(emu);
 }
 
+/* A port between loader and emulator that flips one bit of one byte: the
+ * Nth byte written (host to chip) or read (chip to host) once armed. */
+struct noisy_port {
+    struct port base;
+    struct port *inner;
+    uint64_t tx, rx;             /* bytes through so far */
+    uint64_t flip_tx, flip_rx;   /* flip the byte with this index; 0 = none */
+};
+
+static int np_read(struct port *p, void *b, size_t n, int t, struct err *e)
+{
+    struct noisy_port *w = (struct noisy_port *)p;
+    int r = w->inner->ops->read(w->inner, b, n, t, e);
+    for (int i = 0; i < r; i++)
+        if (++w->rx == w->flip_rx)
+            ((uint8_t *)b)[i] ^= 0x10;
+    return r;
+}
+
+static int np_write(struct port *p, const void *b, size_t n, struct err *e)
+{
+    struct noisy_port *w = (struct noisy_port *)p;
+    uint8_t buf[2 * LOADER_FRAME_MAX + 64];
+    assert_true(n <= sizeof buf);
+    memcpy(buf, b, n);
+    for (size_t i = 0; i < n; i++)
+        if (++w->tx == w->flip_tx)
+            buf[i] ^= 0x10;
+    return w->inner->ops->write(w->inner, buf, n, e);
+}
+
+static int np_baud(struct port *p, uint32_t baud, struct err *e)
+{
+    struct noisy_port *w = (struct noisy_port *)p;
+    p->baud = baud;
+    return w->inner->ops->set_baud(w->inner, baud, e);
+}
+
+static int np_lines(struct port *p, bool dtr, bool rts, struct err *e)
+{
+    struct noisy_port *w = (struct noisy_port *)p;
+    return w->inner->ops->set_lines(w->inner, dtr, rts, e);
+}
+
+static void np_close(struct port *p)
+{
+    struct noisy_port *w = (struct noisy_port *)p;
+    port_close(w->inner);
+    free(w);
+}
+
+static const struct port_ops noisy_ops = { np_read, np_write, np_baud, np_lines, np_close };
+
+static struct loader *connect_noisy(struct emu *emu, struct noisy_port **np)
+{
+    struct err e;
+    struct noisy_port *w = calloc(1, sizeof *w);
+    assert_non_null(w);
+    w->inner = emu_port(emu);
+    w->base = *w->inner;
+    w->base.ops = &noisy_ops;
+    struct loader_opts o;
+    loader_opts_init(&o);
+    o.after = LOADER_AFTER_NO_RESET_STUB;
+    struct loader *l = NULL;
+    if (loader_open_port(&l, &w->base, &o, &e) != 0)
+        fail_msg("connect: %s", e.msg);
+    if (loader_attach(l, 0, &e) != 0)
+        fail_msg("attach: %s", e.msg);
+    *np = w;
+    return l;
+}
+
+/* A byte damaged on its way to the chip: the stub rejects the block (bad
+ * checksum), the block goes again, the write completes and verifies. */
+static void test_block_resent_after_damage(void **state)
+{
+    (void)state;
+    struct emu *emu = new_emu("esp32");
+    struct noisy_port *np;
+    struct loader *l = connect_noisy(emu, &np);
+    uint32_t n = 0x30000;
+    uint8_t *data = malloc(n);
+    fill(data, n, 21);
+    np->flip_tx = np->tx + 20000;   /* inside the second 16 KiB block */
+    struct err e;
+    if (loader_write(l, 0x40000, data, n, true, &e) != 0)
+        fail_msg("write: %s", e.msg);
+    assert_true(np->tx >= np->flip_tx);
+    assert_true(l->resends >= 1);
+    uint32_t fsize;
+    assert_memory_equal(emu_flash(emu, &fsize) + 0x40000, data, n);
+    free(data);
+    loader_close(l);
+    emu_close(emu);
+}
+
+/* A byte damaged on its way back in the middle of a READ_FLASH stream:
+ * the read goes on from the damaged packet and ends with exact data. */
+static void test_read_resumes_after_damage(void **state)
+{
+    (void)state;
+    struct emu *emu = new_emu("esp32c3");
+    struct noisy_port *np;
+    struct loader *l = connect_noisy(emu, &np);
+    uint32_t n = 0x20000;
+    uint8_t *data = malloc(n), *back = malloc(n);
+    fill(data, n, 33);
+    struct err e;
+    assert_int_equal(loader_write(l, 0x80000, data, n, true, &e), 0);
+    unsigned before = l->resends;
+    np->flip_rx = np->rx + 0x6100;   /* a data byte of the second chunk */
+    if (loader_read(l, 0x80000, back, n, &e) != 0)
+        fail_msg("read: %s", e.msg);
+    assert_true(np->rx >= np->flip_rx);
+    assert_true(l->resends > before);
+    assert_memory_equal(back, data, n);
+    free(data);
+    free(back);
+    loader_close(l);
+    emu_close(emu);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +367,8 @@ int main(void)
         cmocka_unit_test(test_wrong_chip),
         cmocka_unit_test(test_write_fault),
         cmocka_unit_test(test_flash_device),
+        cmocka_unit_test(test_block_resent_after_damage),
+        cmocka_unit_test(test_read_resumes_after_damage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
