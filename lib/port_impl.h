@@ -20,8 +20,12 @@ int port_serial_set_baud_any(int fd, uint32_t baud);
 int port_fd_read(int fd, void *buf, size_t len, int timeout_ms, const char *name,
                  struct err *e);
 int port_fd_write(int fd, const void *buf, size_t len, const char *name, struct err *e);
-/* Connect a TCP socket to "host:port" (IPv4/IPv6, TCP_NODELAY); fd or -1. */
+/* Connect a TCP socket to "host:port" (IPv4/IPv6, TCP_NODELAY, non-blocking);
+ * fd or -1.  Gives up after PORT_TCP_CONNECT_MS (a server that never
+ * accepts); the _ms form takes the limit (tests). */
+#define PORT_TCP_CONNECT_MS 5000
 int port_tcp_connect(const char *hostport, struct err *e);
+int port_tcp_connect_ms(const char *hostport, int timeout_ms, struct err *e);
 /* port_fd_read for a TCP socket: ACKs what it read without delay. */
 int port_tcp_read(int fd, void *buf, size_t len, int timeout_ms, const char *name,
                   struct err *e);

@@ -10,6 +10,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +22,50 @@ struct tcp_port {
     int fd;
 };
 
+/* connect() with a deadline.  Without one, a server that does not accept
+ * (its listen queue full: QEMU's serial socket while the emulated chip does
+ * not read its UART) or a host that drops SYNs blocks us for the kernel's
+ * ~2 minutes of SYN retries.  pyserial's socket:// gives up after 5 s. */
+static int connect_within(int fd, const struct sockaddr *sa, socklen_t len, int timeout_ms)
+{
+    int fl = fcntl(fd, F_GETFL);
+    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+        return -1;
+    if (connect(fd, sa, len) == 0)
+        return 0;
+    if (errno != EINPROGRESS)
+        return -1;
+    struct pollfd p = { .fd = fd, .events = POLLOUT };
+    uint64_t end = port_now_ms() + (uint64_t)timeout_ms;
+    for (;;) {
+        uint64_t now = port_now_ms();
+        int r = poll(&p, 1, now >= end ? 0 : (int)(end - now));
+        if (r > 0)
+            break;
+        if (r == 0) {
+            errno = ETIMEDOUT;
+            return -1;
+        }
+        if (errno != EINTR)
+            return -1;
+    }
+    int soerr = 0;
+    socklen_t sl = sizeof soerr;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
+        return -1;
+    if (soerr) {
+        errno = soerr;
+        return -1;
+    }
+    return 0;
+}
+
 int port_tcp_connect(const char *hostport, struct err *e)
+{
+    return port_tcp_connect_ms(hostport, PORT_TCP_CONNECT_MS, e);
+}
+
+int port_tcp_connect_ms(const char *hostport, int timeout_ms, struct err *e)
 {
     char host[256];
     const char *colon = strrchr(hostport, ':');
@@ -51,7 +95,7 @@ int port_tcp_connect(const char *hostport, struct err *e)
         fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
         if (fd < 0)
             continue;
-        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+        if (connect_within(fd, ai->ai_addr, ai->ai_addrlen, timeout_ms) == 0)
             break;
         saved = errno;
         close(fd);
@@ -59,6 +103,9 @@ int port_tcp_connect(const char *hostport, struct err *e)
     }
     freeaddrinfo(res);
     if (fd < 0) {
+        if (saved == ETIMEDOUT)
+            return err_set(e, "%s: cannot connect: no answer within %.1f s (is the server "
+                              "accepting connections?)", hostport, timeout_ms / 1000.0);
         errno = saved;
         return err_sys(e, "%s: cannot connect", hostport);
     }
