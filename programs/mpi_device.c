@@ -57,6 +57,7 @@ static struct flash *open_device(const struct mpi_opts *o, const char *name, str
     if (o->baud && parse_size(o->baud, &d.lo.baud, e))
         return err_prefix(e, "--baud: "), NULL;
     d.lo.after = o->no_reset ? LOADER_AFTER_NO_RESET : LOADER_AFTER_HARD_RESET;
+    d.lo.no_stub = o->no_stub;
     d.lo.log = log_line;
     d.lo.progress = progress;
     return flash_device_open(port_name(name, buf, sizeof buf), &d, NULL, e);

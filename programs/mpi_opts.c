@@ -35,6 +35,7 @@ static const char usage[] =
 "  --check-app           check the bootloader and app images\n"
 "  --no-rollback         with --ota-update: no rollback (state UNDEFINED)\n"
 "  --baud RATE           baud rate for devices (default 921600)\n"
+"  --no-stub             devices: use the ROM loader only, no flasher stub\n"
 "  --ota-update FILE     write an app image to the next OTA slot\n"
 "  --from-csv FILE       partition table from an ESP-IDF CSV file\n"
 "  --table ota|default|original|NAME=SUB:SIZE,...\n"
@@ -78,6 +79,7 @@ static const struct optdef defs[] = {
     VAL("resize", 0, resize), VAL("rename", 0, rename), VAL("erase", 0, erase),
     VAL("erase-fs", 0, erase_fs), VAL("read", 0, read), VAL("write", 0, write),
     VAL("flash", 0, flash), FLAG("trimblocks", 0, trimblocks), FLAG("trim", 0, trim),
+    FLAG("no-stub", 0, no_stub),
 };
 
 static const struct optdef *find_def(const char *arg)

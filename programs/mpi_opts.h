@@ -16,7 +16,7 @@ struct mpi_opts {
     const char *input;
     const char *output;
     bool quiet, no_reset, extract_app, debug, check_app, no_rollback;
-    bool trim, trimblocks;
+    bool trim, trimblocks, no_stub;
     const char *flash_size, *app_size, *method, *log, *baud;
     const char *ota_update, *from_csv, *table, *delete_, *add, *resize, *rename;
     const char *erase, *erase_fs, *read, *write, *flash;

@@ -34,6 +34,9 @@ for t in pty tcp; do
   same_as_file $t "littlefs" --fs mkfs --fs put phy.bin new.app-bin / --fs mkdir lib/sub --fs rm phy.bin
 done
 
+# The ROM alone (--no-stub): the same result, more slowly.
+same_as_file tcp "no stub: table default" --table default --no-stub
+
 # Summary and --check-app on a device.
 flash=$(emu_fresh_flash); cp dump.img "$flash"
 emu_start tcp esp32 "$flash"
