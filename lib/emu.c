@@ -179,7 +179,11 @@ static void reset_state(struct emu *emu)
     emu_read_abort(emu);
     memset(&emu->regs, 0, sizeof emu->regs);
     memset(emu->rom_buf, 0, sizeof emu->rom_buf);
+    memset(emu->rom_req, 0, sizeof emu->rom_req);
     emu->rom_op = 0;
+    emu->rom_repeat = 1;
+    emu->rom_err = 0;
+    emu->rom_seq = 0;
     emu->rom_value = 0;
     emu->rom_attached = false;
     emu->rom_flash_size = emu->chip->rom_esp32_family ? ROM_DEFAULT_FLASH : emu->flash.size;
@@ -311,18 +315,34 @@ int emu_next_event_ms(const struct emu *emu, uint64_t now_ms)
 
 /* ---- ROM replies --------------------------------------------------------- */
 
-/* Send a reply from the ROM's buffer: payload (already in rom_buf) and the
- * status.  `known` false: the ROM did not recognise the opcode and the
- * header keeps the previous reply's opcode.  write_error: whether this
- * command stores the error byte on success (MEM_BEGIN does not). */
-static void rom_reply(struct emu *emu, uint8_t op, bool known, size_t plen,
-                      uint8_t failed, uint8_t error, bool write_error)
+/* The ROM's status bytes, as the real ROMs answer (rom-transcripts and
+ * recordings of the ESP32 and ESP32-C3 ROMs in QEMU):
+ *  - one reply buffer: the payload first, the status right after it; the
+ *    status bytes a reply does not write (3 and 4) keep what the buffer
+ *    held, e.g. flash data from an earlier READ_FLASH_SLOW;
+ *  - byte 1 = failed, byte 2 = an error variable that only failures set:
+ *    the download commands (FLASH_*, MEM_*, DEFL_*, GET_SECURITY_INFO)
+ *    leave it alone on success ("00 05" after an error 05), the others
+ *    clear it;
+ *  - the header `value` is only set by READ_REG and SYNC. */
+static bool rom_keeps_err(uint8_t op)
 {
-    if (known)
-        emu->rom_op = op;
+    switch (op) {
+    case OP_FLASH_BEGIN: case OP_FLASH_DATA: case OP_FLASH_END:
+    case OP_MEM_BEGIN: case OP_MEM_DATA: case OP_MEM_END:
+    case OP_FLASH_DEFL_BEGIN: case OP_FLASH_DEFL_DATA: case OP_FLASH_DEFL_END:
+    case OP_GET_SECURITY_INFO:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Send the reply (payload already in rom_buf) rom_repeat times. */
+static void rom_send(struct emu *emu, size_t plen, uint8_t failed)
+{
     emu->rom_buf[plen] = failed;
-    if (failed || write_error)
-        emu->rom_buf[plen + 1] = error;
+    emu->rom_buf[plen + 1] = emu->rom_err;
     size_t n = plen + emu->chip->status_len;
     uint8_t f[8 + sizeof emu->rom_buf];
     f[0] = 0x01;
@@ -331,18 +351,46 @@ static void rom_reply(struct emu *emu, uint8_t op, bool known, size_t plen,
     f[3] = (uint8_t)(n >> 8);
     put_le32(f + 4, emu->rom_value);
     memcpy(f + 8, emu->rom_buf, n);
-    emu_send_frame(emu, f, 8 + n);
+    for (unsigned i = 0; i < emu->rom_repeat; i++)
+        emu_send_frame(emu, f, 8 + n);
+}
+
+/* A reply to a command the ROM knows: plen payload bytes, then the status. */
+static void rom_reply(struct emu *emu, uint8_t op, size_t plen, uint8_t failed, uint8_t error)
+{
+    emu->rom_op = op;
+    emu->rom_repeat = op == OP_SYNC ? 8 : 1;
+    if (failed)
+        emu->rom_err = error;
+    else if (!rom_keeps_err(op))
+        emu->rom_err = 0;
+    rom_send(emu, plen, failed);
 }
 
 static void rom_ok(struct emu *emu, uint8_t op)
 {
-    rom_reply(emu, op, true, 0, 0, 0, true);
+    rom_reply(emu, op, 0, 0, 0);
+}
+
+static void rom_fail_len(struct emu *emu, uint8_t op, size_t plen, uint8_t error)
+{
+    emu_log(emu, "ROM %s failed: error 0x%02X", emu_op_name(op), error);
+    rom_reply(emu, op, plen, 1, error);
 }
 
 static void rom_fail(struct emu *emu, uint8_t op, uint8_t error)
 {
-    emu_log(emu, "ROM %s failed: error 0x%02X", emu_op_name(op), error);
-    rom_reply(emu, op, true, 0, 1, error, true);
+    rom_fail_len(emu, op, 0, error);
+}
+
+/* An opcode this ROM does not implement: error 05 in a copy of the previous
+ * reply's header, as many times as that reply was sent (8 right after
+ * SYNC, else 1). */
+static void rom_unknown(struct emu *emu, uint8_t op)
+{
+    emu_log(emu, "ROM: unknown command 0x%02X", op);
+    emu->rom_err = ROM_ERR_BAD_FORMAT;
+    rom_send(emu, 0, 1);
 }
 
 static bool rom_supports(const struct emu_chip *c, uint8_t op)
@@ -471,9 +519,11 @@ static int rom_inflate_sink(struct emu *emu, const uint8_t *data, uint32_t len)
 
 /* ---- ROM commands -------------------------------------------------------- */
 
+/* ESP32 and ESP8266 ROMs take the 16-byte BEGIN, the later ROMs only the
+ * 20-byte one (with the encrypted flag): anything else is error 05. */
 static bool begin_size_ok(const struct emu_chip *c, size_t n)
 {
-    return n == 16 || (n == 20 && c->rom_begin20);
+    return n == (c->rom_begin20 ? 20u : 16u);
 }
 
 /* ESP8266 ROM erase-size bug (protocol doc §2.2): asked for m sectors from
@@ -486,12 +536,32 @@ static uint32_t esp8266_erase_len(uint32_t offset, uint32_t erase_size)
     return (m + (head < m ? head : m)) * 0x1000u;
 }
 
+/* BEGIN on the ESP32-family ROMs: the offset must be sector aligned and,
+ * even with nothing to erase, inside the flash size the ROM knows. */
+static int rom_begin_check(struct emu *emu, uint8_t op, uint32_t offset, uint32_t erase)
+{
+    if (!emu->chip->rom_esp32_family)
+        return 0;
+    if (offset & 0xFFF) {
+        emu_log(emu, "ROM %s: offset 0x%X is not 4 KiB aligned", emu_op_name(op), offset);
+        return -1;
+    }
+    if (erase)
+        return rom_flash_check(emu, op, offset, erase);
+    if (offset > emu->rom_flash_size) {
+        emu_log(emu, "ROM %s: offset 0x%X is beyond the flash size the ROM knows (0x%X)",
+                emu_op_name(op), offset, emu->rom_flash_size);
+        return -1;
+    }
+    return 0;
+}
+
 static void rom_flash_begin(struct emu *emu, uint8_t op, const uint8_t *d, size_t n)
 {
     const struct emu_chip *c = emu->chip;
     if (!begin_size_ok(c, n)) {
         emu_log(emu, "ROM %s: %zu-byte request (this ROM takes %s)", emu_op_name(op), n,
-                c->rom_begin20 ? "16 or 20" : "exactly 16");
+                c->rom_begin20 ? "exactly 20" : "exactly 16");
         rom_fail(emu, op, ROM_ERR_BAD_FORMAT);
         return;
     }
@@ -506,7 +576,7 @@ static void rom_flash_begin(struct emu *emu, uint8_t op, const uint8_t *d, size_
     uint32_t erase = size;
     if (!c->rom_esp32_family)
         erase = size ? esp8266_erase_len(offset, size) : 0;
-    if (erase && rom_flash_check(emu, op, offset, erase)) {
+    if (rom_begin_check(emu, op, offset, erase)) {
         rom_fail(emu, op, ROM_ERR_EXEC);
         return;
     }
@@ -516,27 +586,57 @@ static void rom_flash_begin(struct emu *emu, uint8_t op, const uint8_t *d, size_
         rom_fail(emu, op, ROM_ERR_EXEC);
         return;
     }
+    emu->rom_seq = 0;
     emu_log(emu, "ROM %s 0x%X size 0x%X, %u blocks of 0x%X; erased 0x%X", emu_op_name(op),
             offset, size, blocks, bsize, erase);
     rom_ok(emu, op);
 }
 
+/* The checks FLASH_DATA, FLASH_DEFL_DATA and MEM_DATA share, in the ROM's
+ * order: the seq must be the expected one (error 05, whatever the data),
+ * the length right (05), the checksum right (07).  A block that gets past
+ * the seq check advances the expected seq even when its checksum fails, so
+ * a resend of that block is refused (05): only a new BEGIN helps.  Returns
+ * the data length, or -1 after sending the error. */
+static long rom_data_check(struct emu *emu, uint8_t op, uint32_t csum, const uint8_t *d, size_t n)
+{
+    if (n < 16) {
+        rom_fail(emu, op, ROM_ERR_BAD_FORMAT);
+        return -1;
+    }
+    uint32_t dlen = emu_le32(d), seq = emu_le32(d + 4);
+    if (seq != emu->rom_seq) {
+        emu_log(emu, "ROM %s: seq %u, expected %u", emu_op_name(op), seq, emu->rom_seq);
+        rom_fail(emu, op, ROM_ERR_BAD_FORMAT);
+        return -1;
+    }
+    if (dlen != n - 16) {
+        rom_fail(emu, op, ROM_ERR_BAD_FORMAT);
+        return -1;
+    }
+    emu->rom_seq++;
+    if (emu_checksum(d + 16, dlen) != csum) {
+        rom_fail(emu, op, ROM_ERR_CHECKSUM);
+        return -1;
+    }
+    return (long)dlen;
+}
+
+/* Blocks are written one after the other from the BEGIN offset (a block
+ * that failed its checksum takes no room), and read back: past the erased
+ * range the read-back differs unless the flash happened to be erased there
+ * already (error 08).  The block count is not checked. */
 static void rom_flash_data(struct emu *emu, uint8_t op, uint32_t csum, const uint8_t *d, size_t n)
 {
     struct emu_write *w = &emu->wr;
     bool compressed = op == OP_FLASH_DEFL_DATA;
-    if (n < 16 || !w->active || w->compressed != compressed) {
-        rom_fail(emu, op, emu->chip->err_no_begin);
+    long got = rom_data_check(emu, op, csum, d, n);
+    if (got < 0)
         return;
-    }
-    uint32_t dlen = emu_le32(d), seq = emu_le32(d + 4);
+    uint32_t dlen = (uint32_t)got;
     const uint8_t *data = d + 16;
-    if (dlen != n - 16) {
-        rom_fail(emu, op, ROM_ERR_BAD_FORMAT);
-        return;
-    }
-    if (emu_checksum(data, dlen) != csum) {
-        rom_fail(emu, op, ROM_ERR_CHECKSUM);
+    if (!w->active || w->compressed != compressed) {
+        rom_fail(emu, op, emu->chip->err_no_begin);
         return;
     }
     int rc;
@@ -545,35 +645,57 @@ static void rom_flash_data(struct emu *emu, uint8_t op, uint32_t csum, const uin
         if (rc == -1)
             rc = ROM_ERR_DEFLATE;
     } else {
-        /* Each block lands at its place: begin offset + seq * block size. */
-        if (seq >= w->num_blocks || dlen > w->block_size) {
-            rom_fail(emu, op, ROM_ERR_INVALID_PARAM);
-            return;
+        if (rom_flash_check(emu, op, w->offset, dlen)) {
+            rc = ROM_ERR_FLASH_WRITE;
+        } else {
+            rc = rom_program(emu, w->offset, data, dlen);
+            w->offset += dlen;
         }
-        uint32_t addr = w->start + seq * w->block_size;
-        rc = rom_flash_check(emu, op, addr, dlen) ? ROM_ERR_FLASH_WRITE
-                                                   : rom_program(emu, addr, data, dlen);
     }
     if (rc) {
+        w->failed = true;
         rom_fail(emu, op, (uint8_t)rc);
         return;
     }
     rom_ok(emu, op);
 }
 
+/* What "run user code" prints: the ESP32 ROM goes through its flash boot
+ * (SPI config lines, then the image), the newer ROMs say "user code done"
+ * and jump. */
+static void rom_run_user_code(struct emu *emu)
+{
+    emu_log(emu, "ROM: leaving the loader, running the app");
+    const struct emu_chip *c = emu->chip;
+    if (!strcmp(c->name, "esp32")) {
+        app_boot_log(emu);
+    } else {
+        if (c->rom_esp32_family)
+            out_text(emu, "user code done\r\n");
+        out_text(emu, "espemu: the application would run now (not emulated)\r\n");
+    }
+    emu->state = EMU_APP;
+}
+
+/* FLASH_END / FLASH_DEFL_END: error 06 unless a write of that kind is open
+ * and none of its blocks failed; either way the flag is obeyed (the real
+ * ROM starts the app after answering 01 06). */
 static void rom_flash_end(struct emu *emu, uint8_t op, const uint8_t *d, size_t n)
 {
-    if (n != 4 || !emu->wr.active) {
+    if (n != 4) {
         rom_fail(emu, op, ROM_ERR_BAD_FORMAT);
         return;
     }
+    const struct emu_write *w = &emu->wr;
+    bool ok = w->active && !w->failed && w->compressed == (op == OP_FLASH_DEFL_END);
     uint32_t run_user_code = emu_le32(d);
     emu_write_abort(emu);
-    rom_ok(emu, op);
+    if (ok)
+        rom_ok(emu, op);
+    else
+        rom_fail(emu, op, ROM_ERR_EXEC);
     if (run_user_code) {
-        emu_log(emu, "ROM: leaving the loader, running the app");
-        out_text(emu, "espemu: the application would run now (not emulated)\r\n");
-        emu->state = EMU_APP;
+        rom_run_user_code(emu);
     } else {
         /* A software reset keeps the latched strapping: download mode again. */
         emu_boot(emu, true, true, true);
@@ -635,25 +757,19 @@ static void rom_mem(struct emu *emu, uint8_t op, uint32_t csum, const uint8_t *d
         emu->mem_active = true;
         emu->mem_remaining = emu_le32(d);
         emu->mem_addr = emu_le32(d + 12);
+        emu->rom_seq = 0;
         emu_mem_region(emu, emu->mem_addr, emu->mem_remaining);
         emu_log(emu, "ROM MEM_BEGIN 0x%08X size 0x%X", emu->mem_addr, emu->mem_remaining);
-        /* The real ROM leaves the error byte of an earlier failure here
-         * (rom-transcripts: "00 05 ff ff" after an error 05). */
-        rom_reply(emu, op, true, 0, 0, 0, false);
+        rom_ok(emu, op);          /* keeps the error byte: "00 05 ff ff" */
         return;
     }
     if (op == OP_MEM_DATA) {
-        if (n < 16 || !emu->mem_active) {
+        long got = rom_data_check(emu, op, csum, d, n);
+        if (got < 0)
+            return;
+        uint32_t dlen = (uint32_t)got;
+        if (!emu->mem_active) {
             rom_fail(emu, op, emu->chip->err_no_begin);
-            return;
-        }
-        uint32_t dlen = emu_le32(d);
-        if (dlen != n - 16) {
-            rom_fail(emu, op, ROM_ERR_BAD_FORMAT);
-            return;
-        }
-        if (emu_checksum(d + 16, dlen) != csum) {
-            rom_fail(emu, op, ROM_ERR_CHECKSUM);
             return;
         }
         if (dlen > emu->mem_remaining) {
@@ -677,17 +793,14 @@ static void rom_mem(struct emu *emu, uint8_t op, uint32_t csum, const uint8_t *d
         emu_jump(emu, entry);
 }
 
-static void rom_sync(struct emu *emu, const uint8_t *d, size_t n)
+/* SYNC: the ROMs answer any SYNC 8 times (QEMU recordings: the 36-byte
+ * pattern, the 4-byte magic alone, no data, even a wrong pattern), with
+ * the request's first data word as `value` (0x20120707 for the real
+ * pattern; stale from the request buffer when the SYNC is shorter). */
+static void rom_sync(struct emu *emu)
 {
-    static const uint8_t head[4] = { 0x07, 0x07, 0x12, 0x20 };
-    if (n != 36 || memcmp(d, head, 4) != 0)
-        return;                                 /* not a sync pattern: no answer */
-    for (size_t i = 4; i < 36; i++)
-        if (d[i] != 0x55)
-            return;
-    emu->rom_value = SYNC_VALUE;
-    for (int i = 0; i < 8; i++)
-        rom_ok(emu, OP_SYNC);
+    emu->rom_value = emu_le32(emu->rom_req);
+    rom_ok(emu, OP_SYNC);
 }
 
 static void rom_security_info(struct emu *emu)
@@ -700,19 +813,22 @@ static void rom_security_info(struct emu *emu)
         put_le32(b + 12, c->chip_id);
         put_le32(b + 16, c->api_version);
     }
-    rom_reply(emu, OP_GET_SECURITY_INFO, true, c->secinfo_len, 0, 0, true);
+    rom_reply(emu, OP_GET_SECURITY_INFO, c->secinfo_len, 0, 0);
 }
 
+/* SPI_FLASH_MD5: 32 hex characters.  A failure still sends the 32 bytes
+ * (whatever the buffer holds) before the status; past the end of the
+ * flash (or unattached) it is a read error, 09. */
 static void rom_md5(struct emu *emu, const uint8_t *d, size_t n)
 {
     if (n != 16) {
-        rom_fail(emu, OP_SPI_FLASH_MD5, ROM_ERR_BAD_FORMAT);
+        rom_fail_len(emu, OP_SPI_FLASH_MD5, 32, ROM_ERR_BAD_FORMAT);
         return;
     }
     uint32_t addr = emu_le32(d), len = emu_le32(d + 4);
     uint8_t md5[16];
     if (rom_flash_check(emu, OP_SPI_FLASH_MD5, addr, len) || emu_md5_flash(emu, addr, len, md5)) {
-        rom_fail(emu, OP_SPI_FLASH_MD5, ROM_ERR_EXEC);
+        rom_fail_len(emu, OP_SPI_FLASH_MD5, 32, ROM_ERR_FLASH_READ);
         return;
     }
     static const char hex[] = "0123456789abcdef";
@@ -721,29 +837,30 @@ static void rom_md5(struct emu *emu, const uint8_t *d, size_t n)
         emu->rom_buf[2 * i + 1] = (uint8_t)hex[md5[i] & 15];
     }
     emu->stats.bytes_read += len;
-    rom_reply(emu, OP_SPI_FLASH_MD5, true, 32, 0, 0, true);
+    rom_reply(emu, OP_SPI_FLASH_MD5, 32, 0, 0);
 }
 
 /* READ_FLASH_SLOW: up to 64 bytes read into the reply buffer; the reply
- * always carries 64 bytes, the rest being whatever the buffer held. */
+ * always carries 64 bytes, the rest being whatever the buffer held, and so
+ * does a failed one (0A: more than 64 asked, 09: past the flash). */
 static void rom_read_slow(struct emu *emu, const uint8_t *d, size_t n)
 {
     if (n != 8) {
-        rom_fail(emu, OP_READ_FLASH_SLOW, ROM_ERR_BAD_FORMAT);
+        rom_fail_len(emu, OP_READ_FLASH_SLOW, 64, ROM_ERR_BAD_FORMAT);
         return;
     }
     uint32_t addr = emu_le32(d), len = emu_le32(d + 4);
     if (len > 64) {
-        rom_fail(emu, OP_READ_FLASH_SLOW, ROM_ERR_READ_LEN);
+        rom_fail_len(emu, OP_READ_FLASH_SLOW, 64, ROM_ERR_READ_LEN);
         return;
     }
     if (rom_flash_check(emu, OP_READ_FLASH_SLOW, addr, len)) {
-        rom_fail(emu, OP_READ_FLASH_SLOW, ROM_ERR_FLASH_READ);
+        rom_fail_len(emu, OP_READ_FLASH_SLOW, 64, ROM_ERR_FLASH_READ);
         return;
     }
     emu_flash_read(&emu->flash, addr, emu->rom_buf, len);
     emu->stats.bytes_read += len;
-    rom_reply(emu, OP_READ_FLASH_SLOW, true, 64, 0, 0, true);
+    rom_reply(emu, OP_READ_FLASH_SLOW, 64, 0, 0);
 }
 
 static void rom_command(struct emu *emu, const uint8_t *f, size_t len)
@@ -755,9 +872,11 @@ static void rom_command(struct emu *emu, const uint8_t *f, size_t len)
     size_t n = len - 8;
     if (f[0] != 0x00)
         return;                                 /* not a request: ignored */
+    /* The request lands in a buffer that keeps the bytes a short request
+     * does not overwrite: READ_REG and SYNC read its first word. */
+    memcpy(emu->rom_req, d, n < sizeof emu->rom_req ? n : sizeof emu->rom_req);
     if (!rom_supports(emu->chip, op)) {
-        emu_log(emu, "ROM: unknown command 0x%02X", op);
-        rom_reply(emu, op, false, 0, 1, ROM_ERR_BAD_FORMAT, true);
+        rom_unknown(emu, op);
         return;
     }
     if (size != n) {
@@ -767,17 +886,21 @@ static void rom_command(struct emu *emu, const uint8_t *f, size_t len)
     }
     switch (op) {
     case OP_SYNC:
-        rom_sync(emu, d, n);
+        rom_sync(emu);
         break;
     case OP_READ_REG:
-        if (n != 4) {
-            rom_fail(emu, op, ROM_ERR_BAD_FORMAT);
-            break;
-        }
-        emu->rom_value = emu_reg_read(emu, emu_le32(d));
+        /* Any length: the address is the buffer's first word (a short
+         * request reads a stale address, usually an empty register). */
+        emu->rom_value = emu_reg_read(emu, emu_le32(emu->rom_req));
         rom_ok(emu, op);
         break;
     case OP_WRITE_REG:
+        /* 16-byte entries; a lone 12-byte one (no delay word) is taken too */
+        if (n == 12) {
+            emu_reg_write(emu, emu_le32(d), emu_le32(d + 4), emu_le32(d + 8));
+            rom_ok(emu, op);
+            break;
+        }
         if (n == 0 || n % 16) {
             rom_fail(emu, op, ROM_ERR_BAD_FORMAT);
             break;
@@ -804,7 +927,7 @@ static void rom_command(struct emu *emu, const uint8_t *f, size_t len)
         rom_mem(emu, op, csum, d, n);
         break;
     case OP_SPI_ATTACH:
-        if (n != 8) {                           /* the ROM takes 8 bytes, stubs 4 */
+        if (n != 8 && n != 4) {                 /* esptool sends the ROM 8 bytes */
             rom_fail(emu, op, ROM_ERR_BAD_FORMAT);
             break;
         }
@@ -820,7 +943,7 @@ static void rom_command(struct emu *emu, const uint8_t *f, size_t len)
         rom_ok(emu, op);
         break;
     case OP_CHANGE_BAUDRATE:
-        if (n != 8) {
+        if (n != 8 && n != 4) {                 /* new baud [, old baud] */
             rom_fail(emu, op, ROM_ERR_BAD_FORMAT);
             break;
         }
@@ -839,7 +962,7 @@ static void rom_command(struct emu *emu, const uint8_t *f, size_t len)
         rom_security_info(emu);
         break;
     default:
-        rom_reply(emu, op, false, 0, 1, ROM_ERR_BAD_FORMAT, true);
+        rom_unknown(emu, op);
         break;
     }
 }

@@ -12,11 +12,15 @@
  * What it models (facts: ../shared/docs/esp-loader-protocol.md, and the real
  * ROM transcripts in ../shared/fixtures/rom-transcripts/):
  *  - ROM: SLIP, 2 (ESP8266) or 4 status bytes, the ROM's shared reply buffer
- *    (stale "reserved" status bytes, stale opcode on unknown commands, stale
- *    `value` except after READ_REG/SYNC), 8 SYNC replies, one error frame
- *    (failed=1, error=0x05) for unknown commands, FLASH_BEGIN 16 bytes on
- *    ESP32/ESP8266 and 16 or 20 elsewhere, erase at BEGIN (with the ESP8266
- *    erase-size bug), 2 MB default flash size until SPI_SET_PARAMS,
+ *    (stale "reserved" status bytes, an error byte that successful download
+ *    commands leave as it was, stale `value` except after READ_REG/SYNC),
+ *    8 SYNC replies to any SYNC, error 05 for unknown commands in a copy of
+ *    the previous reply (8 frames right after SYNC), FLASH_BEGIN 16 bytes on
+ *    ESP32/ESP8266 and 20 elsewhere, sector-aligned, erase at BEGIN (with
+ *    the ESP8266 erase-size bug), DATA seq counted also for blocks that fail
+ *    their checksum (a resend gets 05), blocks written one after the other
+ *    and read back (08), FLASH_END(1) starting the app even after an
+ *    error, 2 MB default flash size until SPI_SET_PARAMS,
  *    READ_FLASH_SLOW (always 64 bytes), MD5 as 32 hex chars, deflate writes,
  *    GET_SECURITY_INFO (20 bytes, 12 on S2, none on ESP32/ESP8266),
  *    READ_REG for the magic register, eFuses/MAC, UART divider, and the SPI

@@ -104,6 +104,7 @@ void emu_flash_jedec(uint32_t size, uint8_t id[3]);
 struct emu_write {              /* FLASH_BEGIN / FLASH_DEFL_BEGIN in progress */
     bool active, compressed, inflate_done;
     bool overrun;               /* more data than announced (stub DEFL) */
+    bool failed;                /* ROM: a data block failed (FLASH_END answers 06) */
     uint32_t start;             /* FLASH_BEGIN offset */
     uint32_t offset;            /* next address (sequential writers) */
     uint32_t remaining;         /* bytes still expected (stub) */
@@ -151,6 +152,11 @@ struct emu {
      * rom-transcripts: the stale reserved status bytes). */
     uint8_t rom_buf[64 + 4];
     uint8_t rom_op;
+    uint8_t rom_repeat;         /* frames the last reply was sent as (SYNC: 8) */
+    uint8_t rom_err;            /* the error byte: kept by download commands */
+    uint8_t rom_req[4];         /* request buffer: first data word, stale when
+                                 * a request carries fewer bytes */
+    uint32_t rom_seq;           /* next FLASH/MEM_DATA seq (reset by BEGIN) */
     uint32_t rom_value;
     uint32_t rom_flash_size;    /* SPI_SET_PARAMS total size (ROM: 2 MB) */
     bool rom_attached;

@@ -179,7 +179,11 @@ static int data_block(struct loader *l, uint8_t op, uint32_t seq, const uint8_t 
          * taken twice: the MD5 check after the write catches that.) */
         bool again = loader_retryable(l, true) ||
                      (!l->stub && l->fail == LOADER_FAIL_STATUS);
-        if (attempt >= LOADER_ATTEMPTS || !again)
+        /* A ROM that answered 05 or 07 has counted this seq and refuses
+         * it again (rom-transcripts): the caller needs a new BEGIN. */
+        bool refused = !l->stub && l->fail == LOADER_FAIL_STATUS &&
+                       (l->last_status[1] == 0x05 || l->last_status[1] == 0x07);
+        if (attempt >= LOADER_ATTEMPTS || !again || refused)
             return -1;
         loader_note(l, "%s; sending the block again (attempt %d of %d)", e->msg, attempt + 1,
                     LOADER_ATTEMPTS);
@@ -254,24 +258,55 @@ static int clear_pending(struct loader *l, struct err *e)
     return 0;
 }
 
+/* A ROM counts every block that reaches it, also one that fails its
+ * checksum, and refuses a resend of that seq (01 05): after a damaged block
+ * only a new FLASH_BEGIN helps.  So a ROM write goes on from a new BEGIN at
+ * the sector holding the failed block (at most 3 blocks written twice)
+ * instead of writing the whole region again.  At most this many per write. */
+#define ROM_RESTARTS 8
+
+static int begin_plain(struct loader *l, uint32_t addr, uint32_t len, uint32_t bs,
+                       struct err *e)
+{
+    uint32_t blocks = (len + bs - 1) / bs;
+    uint32_t erase = rom_8266(l) ? erase_size_8266(addr, len) : len;
+    unsigned t = l->stub ? LOADER_DEFAULT_TIMEOUT : loader_timeout_per_mb(LOADER_ERASE_PER_MB, len);
+    return begin(l, LOADER_FLASH_BEGIN, erase, blocks, bs, addr, t, e);
+}
+
 static int write_plain(struct loader *l, uint32_t addr, const uint8_t *data, uint32_t len,
                        struct err *e)
 {
     uint32_t bs = l->stub ? LOADER_STUB_BLOCK : LOADER_ROM_BLOCK;
     uint32_t blocks = (len + bs - 1) / bs;
-    uint32_t erase = rom_8266(l) ? erase_size_8266(addr, len) : len;
-    unsigned t = l->stub ? LOADER_DEFAULT_TIMEOUT : loader_timeout_per_mb(LOADER_ERASE_PER_MB, len);
-    if (begin(l, LOADER_FLASH_BEGIN, erase, blocks, bs, addr, t, e) != 0)
+    if (begin_plain(l, addr, len, bs, e) != 0)
         return -1;
     static uint8_t block[LOADER_STUB_BLOCK];
     unsigned bt = loader_timeout_per_mb(LOADER_WRITE_PER_MB, bs);
-    for (uint32_t seq = 0; seq < blocks; seq++) {
-        uint32_t off = seq * bs, n = len - off < bs ? len - off : bs;
+    uint32_t first = 0;                     /* block the current BEGIN starts at */
+    int restarts = 0;
+    for (uint32_t i = 0; i < blocks;) {
+        uint32_t off = i * bs, n = len - off < bs ? len - off : bs;
         memcpy(block, data + off, n);
         memset(block + n, 0xFF, bs - n);    /* the last block is padded (§10.5) */
-        if (data_block(l, LOADER_FLASH_DATA, seq, block, bs, addr + off, bt, e) != 0)
-            return -1;
+        if (data_block(l, LOADER_FLASH_DATA, i - first, block, bs, addr + off, bt, e) != 0) {
+            if (l->stub || restarts >= ROM_RESTARTS || !loader_retryable(l, true))
+                return -1;
+            uint32_t from = off / LOADER_SECTOR * LOADER_SECTOR;
+            loader_note(l, "%s; starting again at 0x%08x", e->msg, (unsigned)(addr + from));
+            if (loader_resync(l, e) != 0) {
+                l->fail = LOADER_FAIL_PORT;
+                return -1;
+            }
+            if (begin_plain(l, addr + from, len - from, bs, e) != 0)
+                return -1;
+            restarts++;
+            l->resends++;
+            i = first = from / bs;
+            continue;
+        }
         progress(l, "Writing", addr, off + n, len);
+        i++;
     }
     return l->stub ? end_stub(l, LOADER_FLASH_END, addr, bt, e) : 0;
 }
@@ -302,6 +337,18 @@ static int write_deflated(struct loader *l, uint32_t addr, uint32_t len, const u
         progress(l, "Writing", addr, done, len);
     }
     return l->stub ? end_stub(l, LOADER_FLASH_DEFL_END, addr, prev, e) : 0;
+}
+
+/* Whether the deflated stream costs fewer bytes on the wire than the plain
+ * write: plain blocks are padded to the block size (§10.5), deflated ones
+ * are not, and every block costs its 8-byte command and 16-byte data
+ * header.  (Comparing against the unpadded length would send an 8000-byte
+ * random file as one padded 16 KiB stub block.) */
+static bool deflate_pays(const struct loader *l, uint32_t len, uint32_t zlen)
+{
+    uint64_t bs = l->stub ? LOADER_STUB_BLOCK : LOADER_ROM_BLOCK, head = 8 + 16;
+    uint64_t plain_blocks = (len + bs - 1) / bs, z_blocks = (zlen + bs - 1) / bs;
+    return zlen + z_blocks * head < plain_blocks * (bs + head);
 }
 
 int loader_write(struct loader *l, uint32_t addr, const void *data, uint32_t len,
@@ -343,7 +390,7 @@ int loader_write(struct loader *l, uint32_t addr, const void *data, uint32_t len
             err_set(e, "write at 0x%x: zlib compression failed", (unsigned)addr);
             goto out;
         }
-        if (zlen < padded) {
+        if (deflate_pays(l, padded, (uint32_t)zlen)) {
             l->last_zlen = (uint32_t)zlen;
             detail(l, "Compressed %u bytes to %u...", (unsigned)padded, (unsigned)zlen);
         }

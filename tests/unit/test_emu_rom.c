@@ -110,10 +110,14 @@ static void test_sync_eight_replies(void **state)
             assert_int_equal(fr.f[i][8], 0);
         }
         frames_free(&fr);
-        /* a broken sync pattern gets no answer */
+        /* the ROMs answer a wrong pattern too (QEMU recordings), with its
+         * first word as value */
         uint8_t bad[36] = { 0x07, 0x07, 0x12, 0x21 };
         request(emu, 0x08, bad, sizeof bad, 0);
-        assert_int_equal(emu_tx_pending(emu), 0);
+        collect(emu, &fr);
+        assert_int_equal(fr.n, 8);
+        assert_int_equal(le32(fr.f[7] + 4), 0x21120707);
+        frames_free(&fr);
         emu_close(emu);
     }
 }
@@ -337,8 +341,8 @@ static void test_rom_write_md5_read(void **state)
         request_data(emu, 0x03, s, data + 0x400 * s, 0x400);
         assert_int_equal(status(emu, 0x03), 0);
     }
-    /* bad checksum: error 0x07, nothing written */
-    request(emu, 0x03, (uint8_t[20]){ 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4 },
+    /* bad checksum (seq 4, the expected one): error 0x07, nothing written */
+    request(emu, 0x03, (uint8_t[20]){ 4, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 2, 3, 4 },
             20, 0x12);
     assert_int_equal(status(emu, 0x03), 0x07);
     uint32_t size;
@@ -497,6 +501,364 @@ static void test_change_baudrate(void **state)
     emu_close(emu);
 }
 
+/* ---- the real ESP32 ROM, recorded in QEMU (points 1, 2, 6, 7) ------------ */
+
+/* Compare everything the chip sent with `hex` (`times` copies of it). */
+static void expect_raw(struct emu *emu, const char *what, const char *hex, int times)
+{
+    static uint8_t want[4096], got[8192];
+    size_t w = unhex(hex, want, sizeof want);
+    size_t g = collect_raw(emu, got, sizeof got);
+    int ok = g == w * (size_t)times;
+    for (int i = 0; ok && i < times; i++)
+        ok = !memcmp(got + (size_t)i * w, want, w);
+    if (!ok) {
+        fprintf(stderr, "%s: want %d x %s\ngot ", what, times, hex);
+        for (size_t i = 0; i < g; i++)
+            fprintf(stderr, "%02x", got[i]);
+        fprintf(stderr, "\n");
+    }
+    assert_true(ok);
+}
+
+static void rec_block(struct emu *emu, uint32_t seq, bool damaged)
+{
+    uint8_t d[16 + 1024];
+    memset(d, 0, 16);
+    put32(d, 1024);
+    put32(d + 4, seq);
+    for (int i = 0; i < 1024; i++)
+        d[16 + i] = (uint8_t)((1024 * seq + (uint32_t)i) * 7 + 3);
+    request(emu, 0x03, d, sizeof d, data_checksum(d + 16, 1024) ^ (damaged ? 1u : 0u));
+}
+
+/* An exchange recorded with the genuine ESP32 ROM (rev 3)
+ * in Espressif's QEMU, replayed byte for byte: the error after SYNC comes
+ * 8 times with SYNC's header; a block that failed its checksum counts, so
+ * its resend is refused (05) until a new FLASH_BEGIN; the error byte stays
+ * after a success in download commands ("00 07" would show it, here SYNC
+ * cleared it); failed READ_FLASH_SLOW and MD5 carry their 64 / 32 stale
+ * payload bytes; stale status bytes 3-4. */
+static void test_recorded_esp32_session(void **state)
+{
+    (void)state;
+    struct emu *emu = open_chip("esp32", 4u << 20);
+    sync_chip(emu);
+    expect_raw(emu, "SYNC",
+        "c0010804000707122000000000c0", 8);
+    request(emu, 0x14, NULL, 0, 0);
+    expect_raw(emu, "GET_SECURITY_INFO after SYNC",
+        "c0010804000707122001050000c0", 8);
+    request_words(emu, 0x0A, 1, 0x40001000u);
+    expect_raw(emu, "READ_REG",
+        "c0010a0400831df00000000000c0", 1);
+    request_words(emu, 0x0D, 2, 0u, 0u);
+    expect_raw(emu, "SPI_ATTACH",
+        "c0010d0400831df00000000000c0", 1);
+    request_words(emu, 0x0B, 6, 0u, 4u << 20, 0x10000u, 0x1000u, 0x100u, 0xFFFFu);
+    expect_raw(emu, "SPI_SET_PARAMS",
+        "c0010b0400831df00000000000c0", 1);
+    request_words(emu, 0x02, 4, 0x1000u, 4u, 0x400u, 0x3FE000u);
+    expect_raw(emu, "FLASH_BEGIN",
+        "c001020400831df00000000000c0", 1);
+    rec_block(emu, 0, true);
+    expect_raw(emu, "damaged block",
+        "c001030400831df00001070000c0", 1);
+    rec_block(emu, 0, false);
+    expect_raw(emu, "block resent",
+        "c001030400831df00001050000c0", 1);
+    rec_block(emu, 0, false);
+    expect_raw(emu, "block resent again",
+        "c001030400831df00001050000c0", 1);
+    sync_chip(emu);
+    expect_raw(emu, "SYNC",
+        "c0010804000707122000000000c0", 8);
+    request_words(emu, 0x02, 4, 0x1000u, 4u, 0x400u, 0x3FE000u);
+    expect_raw(emu, "FLASH_BEGIN again",
+        "c0010204000707122000000000c0", 1);
+    for (uint32_t s = 0; s < 4; s++) {
+        rec_block(emu, s, false);
+        expect_raw(emu, "block",
+        "c0010304000707122000000000c0", 1);
+    }
+    request_words(emu, 0x13, 4, 0x3FE000u, 0x1000u, 0u, 0u);
+    expect_raw(emu, "MD5",
+        "c00113240007071220643130353238396635363137633234316635326131393163366232"
+        "666338303900000000c0", 1);
+    request_words(emu, 0x0E, 2, 0x3FE000u, 16u);
+    expect_raw(emu, "READ_FLASH_SLOW 16",
+        "c0010e440007071220030a11181f262d343b424950575e656c6635326131393163366232"
+        "666338303900000000000000000000000000000000000000000000000000000000000000"
+        "0000000000c0", 1);
+    request_words(emu, 0x0E, 2, 0x3FE000u, 100u);
+    expect_raw(emu, "READ_FLASH_SLOW 100",
+        "c0010e440007071220030a11181f262d343b424950575e656c6635326131393163366232"
+        "666338303900000000000000000000000000000000000000000000000000000000000000"
+        "00010a0000c0", 1);
+    request_words(emu, 0x13, 4, 0x3FF000u, 0x2000u, 0u, 0u);
+    expect_raw(emu, "MD5 past the end",
+        "c00113240007071220030a11181f262d343b424950575e656c6635326131393163366232"
+        "666338303901090000c0", 1);
+    emu_close(emu);
+}
+
+/* One reply frame, byte for byte (hex of the decoded frame). */
+static void expect_frame(struct emu *emu, const char *what, const char *hex)
+{
+    struct frames fr;
+    uint8_t want[256];
+    size_t w = unhex(hex, want, sizeof want);
+    collect(emu, &fr);
+    if (fr.n != 1 || fr.len[0] != w || memcmp(fr.f[0], want, w)) {
+        fprintf(stderr, "%s: want %s, got %zu frames:", what, hex, fr.n);
+        for (size_t i = 0; i < (fr.n ? fr.len[0] : 0); i++)
+            fprintf(stderr, "%02x", fr.f[0][i]);
+        fprintf(stderr, "\n");
+    }
+    assert_int_equal(fr.n, 1);
+    assert_int_equal(fr.len[0], w);
+    assert_memory_equal(fr.f[0], want, w);
+    frames_free(&fr);
+}
+
+/* Point 1: an error reply (unknown opcode, stub-only opcodes, ESP32's
+ * missing GET_SECURITY_INFO) repeats the previous reply's opcode, value and
+ * repeat count, and so does the next error after it. */
+static void test_error_reply_copies_previous(void **state)
+{
+    (void)state;
+    struct emu *emu = open_chip("esp32", 0);
+    sync_chip(emu);
+    expect_raw(emu, "SYNC", "c0010804000707122000000000c0", 8);
+    request(emu, 0xD0, NULL, 0, 0);
+    expect_raw(emu, "ERASE_FLASH after SYNC", "c0010804000707122001050000c0", 8);
+    request(emu, 0x55, NULL, 0, 0);
+    expect_raw(emu, "unknown after that", "c0010804000707122001050000c0", 8);
+    request_words(emu, 0x0A, 1, 0x40001000u);
+    expect_frame(emu, "READ_REG", "010a0400831df00000000000");
+    request_words(emu, 0xD2, 4, 0u, 0x1000u, 0x1000u, 64u);
+    expect_frame(emu, "READ_FLASH after READ_REG", "010a0400831df00001050000");
+    request(emu, 0x14, NULL, 0, 0);
+    expect_frame(emu, "GET_SECURITY_INFO", "010a0400831df00001050000");
+    emu_close(emu);
+}
+
+/* Point 2: FLASH_DATA / MEM_DATA seq rules (real ROM, QEMU: ESP32 and C3
+ * alike); the error byte survives successful download commands. */
+static void test_data_seq_rules(void **state)
+{
+    (void)state;
+    struct emu *emu = open_chip("esp32", 4u << 20);
+    attach(emu, 4u << 20);
+    uint8_t blk[0x400];
+    for (size_t i = 0; i < sizeof blk; i++)
+        blk[i] = (uint8_t)(i * 7);
+    request_words(emu, 0x02, 4, 0x1000u, 4u, 0x400u, 0x10000u);
+    expect_frame(emu, "FLASH_BEGIN", "010204000000000000000000");
+    request_data(emu, 0x03, 1, blk, sizeof blk);
+    expect_frame(emu, "seq 1, want 0", "010304000000000001050000");
+    uint8_t d[16 + 0x400] = { 0 };
+    put32(d, 0x400);
+    memcpy(d + 16, blk, sizeof blk);
+    request(emu, 0x03, d, sizeof d, data_checksum(blk, sizeof blk) ^ 1);
+    expect_frame(emu, "seq 0, bad checksum", "010304000000000001070000");
+    request_data(emu, 0x03, 0, blk, sizeof blk);
+    expect_frame(emu, "seq 0 again", "010304000000000001050000");
+    /* the expected seq is 1 now; the block lands at the BEGIN offset */
+    request_data(emu, 0x03, 1, blk, sizeof blk);
+    expect_frame(emu, "seq 1: taken, error byte stale", "010304000000000000050000");
+    assert_memory_equal(emu_flash(emu, NULL) + 0x10000, blk, sizeof blk);
+    /* a new BEGIN starts at seq 0 */
+    request_words(emu, 0x02, 4, 0x1000u, 4u, 0x400u, 0x20000u);
+    expect_frame(emu, "FLASH_BEGIN", "010204000000000000050000");
+    request_data(emu, 0x03, 0, blk, sizeof blk);
+    expect_frame(emu, "seq 0", "010304000000000000050000");
+    /* MEM_DATA: the same */
+    request_words(emu, 0x05, 4, 0x100u, 1u, 0x1800u, 0x3FFE0000u);
+    expect_frame(emu, "MEM_BEGIN", "010504000000000000050000");
+    uint8_t m[16 + 0x100] = { 0 };
+    put32(m, 0x100);
+    request(emu, 0x07, m, sizeof m, 0xEF ^ 1);
+    expect_frame(emu, "MEM_DATA bad checksum", "010704000000000001070000");
+    request(emu, 0x07, m, sizeof m, 0xEF);
+    expect_frame(emu, "MEM_DATA resent", "010704000000000001050000");
+    /* a command outside the download group clears the error byte */
+    request_words(emu, 0x0D, 2, 0u, 0u);
+    expect_frame(emu, "SPI_ATTACH", "010d04000000000000000000");
+    emu_close(emu);
+}
+
+/* Point 3: blocks go one after the other from the BEGIN offset, whatever
+ * the block count; past the erased sectors the read-back differs: 01 08. */
+static void test_write_past_erased_region(void **state)
+{
+    (void)state;
+    struct emu *emu = open_chip("esp32c3", 4u << 20);
+    attach(emu, 4u << 20);
+    uint8_t zero[0x400], aa[0x400];
+    memset(zero, 0, sizeof zero);
+    memset(aa, 0xAA, sizeof aa);
+    request_words(emu, 0x02, 5, 0x2000u, 8u, 0x400u, 0x10000u, 0u);
+    assert_int_equal(status(emu, 0x02), 0);
+    for (uint32_t s = 0; s < 8; s++) {
+        request_data(emu, 0x03, s, zero, sizeof zero);
+        assert_int_equal(status(emu, 0x03), 0);
+    }
+    /* erase 0x800 (one sector erased), 1 block announced, 4 taken */
+    request_words(emu, 0x02, 5, 0x800u, 1u, 0x400u, 0x10000u, 0u);
+    assert_int_equal(status(emu, 0x02), 0);
+    for (uint32_t s = 0; s < 4; s++) {
+        request_data(emu, 0x03, s, aa, sizeof aa);
+        assert_int_equal(status(emu, 0x03), 0);
+    }
+    request_data(emu, 0x03, 4, aa, sizeof aa);
+    expect_frame(emu, "past the erased sector", "010304000000000001080000");
+    /* the seq still advanced */
+    request_data(emu, 0x03, 4, aa, sizeof aa);
+    expect_frame(emu, "resend", "010304000000000001050000");
+    const uint8_t *f = emu_flash(emu, NULL);
+    assert_int_equal(f[0x10FFF], 0xAA);
+    assert_int_equal(f[0x11000], 0x00);
+    emu_close(emu);
+}
+
+/* Point 4: FLASH_BEGIN wants a sector-aligned offset (06); the C3 ROM (and
+ * every ROM after the ESP32) takes only the 20-byte form (05). */
+static void test_flash_begin_forms(void **state)
+{
+    (void)state;
+    static const char *chips[] = { "esp32s2", "esp32s3", "esp32c3", "esp32c6", "esp32h2" };
+    for (size_t c = 0; c < sizeof chips / sizeof chips[0]; c++) {
+        struct emu *emu = open_chip(chips[c], 4u << 20);
+        attach(emu, 4u << 20);
+        request_words(emu, 0x02, 4, 0x1000u, 4u, 0x400u, 0x10000u);
+        assert_int_equal(status(emu, 0x02), 0x05);
+        request_words(emu, 0x10, 4, 0x1000u, 1u, 0x400u, 0x10000u);
+        assert_int_equal(status(emu, 0x10), 0x05);
+        request_words(emu, 0x02, 5, 0x1000u, 4u, 0x400u, 0x10000u, 0u);
+        assert_int_equal(status(emu, 0x02), 0);
+        request_words(emu, 0x02, 5, 0x100u, 1u, 0x400u, 0x10800u, 0u);
+        assert_int_equal(status(emu, 0x02), 0x06);
+        emu_close(emu);
+    }
+    struct emu *emu = open_chip("esp32", 4u << 20);
+    attach(emu, 4u << 20);
+    request_words(emu, 0x02, 4, 0x100u, 1u, 0x400u, 0x3FF100u);
+    expect_frame(emu, "unaligned", "010204000000000001060000");
+    request_words(emu, 0x02, 4, 0x1000u, 4u, 0x400u, 0x400000u);
+    assert_int_equal(status(emu, 0x02), 0x06);
+    emu_close(emu);
+    /* nothing to erase, but beyond the 2 MB the ROM assumes: 06 */
+    emu = open_chip("esp32", 4u << 20);
+    request_words(emu, 0x0D, 2, 0u, 0u);
+    assert_int_equal(status(emu, 0x0D), 0);
+    request_words(emu, 0x02, 4, 0u, 0u, 0x400u, 0x3FF000u);
+    assert_int_equal(status(emu, 0x02), 0x06);
+    emu_close(emu);
+}
+
+/* Point 5: lengths the ROM tolerates (QEMU recordings). */
+static void test_length_tolerance(void **state)
+{
+    (void)state;
+    struct emu *emu = open_chip("esp32", 0);
+    sync_chip(emu);
+    expect_raw(emu, "SYNC", "c0010804000707122000000000c0", 8);
+    /* READ_REG with 2 bytes: the address's top half is stale (07 07 12 20
+     * from SYNC): 0x20121000, an empty register, value 0 */
+    request(emu, 0x0A, (uint8_t[2]){ 0x00, 0x10 }, 2, 0);
+    expect_frame(emu, "READ_REG 2 bytes", "010a04000000000000000000");
+    /* with 8 bytes the first word is the address */
+    request_words(emu, 0x0A, 2, 0x40001000u, 0u);
+    expect_frame(emu, "READ_REG 8 bytes", "010a0400831df00000000000");
+    /* with none, the stale address again */
+    request(emu, 0x0A, NULL, 0, 0);
+    expect_frame(emu, "READ_REG 0 bytes", "010a0400831df00000000000");
+    /* WRITE_REG with one 12-byte entry (no delay word) */
+    request_words(emu, 0x09, 3, 0x3FF4407Cu, 0x12345678u, 0xFFFFFFFFu);
+    expect_frame(emu, "WRITE_REG 12 bytes", "01090400831df00000000000");
+    assert_int_equal(read_reg(emu, 0x3FF4407C), 0x12345678);
+    /* SPI_ATTACH with 4 bytes; SPI_SET_PARAMS with 20 is refused */
+    request_words(emu, 0x0D, 1, 0u);
+    expect_frame(emu, "SPI_ATTACH 4 bytes", "010d04007856341200000000");
+    request_words(emu, 0x0B, 5, 0u, 4u << 20, 0x10000u, 0x1000u, 0x100u);
+    expect_frame(emu, "SPI_SET_PARAMS 20 bytes", "010b04007856341201050000");
+    /* SYNC with the magic only, with nothing, with a wrong magic: 8
+     * answers, value = the request's first word (stale if absent) */
+    request(emu, 0x08, (uint8_t[4]){ 0x07, 0x07, 0x12, 0x20 }, 4, 0);
+    expect_raw(emu, "SYNC 4 bytes", "c0010804000707122000000000c0", 8);
+    request(emu, 0x08, NULL, 0, 0);
+    expect_raw(emu, "SYNC 0 bytes", "c0010804000707122000000000c0", 8);
+    uint8_t bad[36] = { 0x07, 0x07, 0x12, 0x21 };
+    memset(bad + 4, 0x55, 32);
+    request(emu, 0x08, bad, sizeof bad, 0);
+    expect_raw(emu, "SYNC wrong magic", "c0010804000707122100000000c0", 8);
+    /* CHANGE_BAUDRATE with the new rate only */
+    request_words(emu, 0x0F, 1, 230400u);
+    expect_raw(emu, "CHANGE_BAUDRATE 4 bytes", "c0010f04000707122100000000c0c0c0", 1);
+    assert_int_equal(emu_baud(emu), 230400);
+    emu_close(emu);
+}
+
+/* Point 7: status bytes 3-4 are what the reply buffer held: after an MD5
+ * of nothing (d41d8cd9...), READ_REG's are its characters 3-4, "1d". */
+static void test_stale_status_bytes(void **state)
+{
+    (void)state;
+    struct emu *emu = open_chip("esp32", 4u << 20);
+    attach(emu, 4u << 20);
+    request_words(emu, 0x13, 4, 0u, 0u, 0u, 0u);
+    expect_frame(emu, "MD5 of nothing", "0113240000000000"
+                 "6434316438636439386630306232303465393830303939386563663834323765"
+                 "00000000");
+    request_words(emu, 0x0A, 1, 0x40001000u);
+    expect_frame(emu, "READ_REG", "010a0400831df00000003164");
+    /* flash data in the buffer: an error's bytes 3-4 are flash bytes */
+    request_words(emu, 0x0E, 2, 0u, 16u);
+    struct frames fr;
+    collect(emu, &fr);
+    frames_free(&fr);
+    request(emu, 0x55, NULL, 0, 0);
+    expect_frame(emu, "unknown after READ_FLASH_SLOW", "010e0400831df0000105ffff");
+    emu_close(emu);
+}
+
+/* Point 8: FLASH_END(1) runs the app even when it answers 01 06. */
+static void test_flash_end_runs_app(void **state)
+{
+    (void)state;
+    struct emu *emu = open_chip("esp32", 4u << 20);
+    attach(emu, 4u << 20);
+    request_words(emu, 0x04, 1, 1u);            /* no write open: 06 */
+    struct frames fr;
+    collect(emu, &fr);
+    assert_int_equal(fr.n, 1);
+    const uint8_t want[] = { 0x01, 0x04, 0x04, 0x00, 0, 0, 0, 0, 0x01, 0x06, 0x00, 0x00 };
+    assert_int_equal(fr.len[0], sizeof want);
+    assert_memory_equal(fr.f[0], want, sizeof want);
+    assert_non_null(strstr(fr.text, "configsip: 0"));   /* the ESP32 flash boot */
+    frames_free(&fr);
+    assert_int_equal(emu_state(emu), EMU_APP);
+    emu_close(emu);
+    /* a good write ends with 00; the C3 ROM says "user code done" */
+    emu = open_chip("esp32c3", 4u << 20);
+    attach(emu, 4u << 20);
+    uint8_t blk[0x400];
+    memset(blk, 0x5A, sizeof blk);
+    request_words(emu, 0x02, 5, 0x400u, 1u, 0x400u, 0x10000u, 0u);
+    assert_int_equal(status(emu, 0x02), 0);
+    request_data(emu, 0x03, 0, blk, sizeof blk);
+    assert_int_equal(status(emu, 0x03), 0);
+    request_words(emu, 0x04, 1, 1u);
+    collect(emu, &fr);
+    assert_int_equal(fr.n, 1);
+    assert_int_equal(fr.f[0][8], 0);
+    assert_non_null(strstr(fr.text, "user code done\r\n"));
+    frames_free(&fr);
+    assert_int_equal(emu_state(emu), EMU_APP);
+    emu_close(emu);
+}
+
 /* ---- the flash file ------------------------------------------------------ */
 
 static void test_flash_file_created_erased_and_written_through(void **state)
@@ -573,6 +935,14 @@ int main(void)
         cmocka_unit_test(test_esp8266_erase_bug),
         cmocka_unit_test(test_rom_deflate_write),
         cmocka_unit_test(test_change_baudrate),
+        cmocka_unit_test(test_recorded_esp32_session),
+        cmocka_unit_test(test_error_reply_copies_previous),
+        cmocka_unit_test(test_data_seq_rules),
+        cmocka_unit_test(test_write_past_erased_region),
+        cmocka_unit_test(test_flash_begin_forms),
+        cmocka_unit_test(test_length_tolerance),
+        cmocka_unit_test(test_stale_status_bytes),
+        cmocka_unit_test(test_flash_end_runs_app),
         cmocka_unit_test(test_flash_file_created_erased_and_written_through),
         cmocka_unit_test(test_parse_size),
     };

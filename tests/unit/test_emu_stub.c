@@ -132,6 +132,37 @@ static void test_stub_write_md5_binary(void **state)
     emu_close(emu);
 }
 
+/* Unlike the ROM, esp-flasher-stub (v1.1, command_handler.c) never looks at
+ * the seq: a block that failed its checksum (C1) is not counted, and its
+ * resend is taken and written where the failed one should have gone. */
+static void test_stub_block_resend_after_bad_checksum(void **state)
+{
+    (void)state;
+    struct emu *emu = open_chip("esp32c3", 4u << 20);
+    start_stub(emu);
+    static uint8_t blk[0x4000];
+    for (size_t i = 0; i < sizeof blk; i++)
+        blk[i] = (uint8_t)(i * 13 + 1);
+    request_words(emu, 0x02, 5, 0x8000u, 2u, 0x4000u, 0x40000u, 0u);
+    assert_int_equal(stub_st(emu, 0x02), 0);
+    static uint8_t d[16 + 0x4000];
+    memset(d, 0, 16);
+    put32(d, 0x4000);
+    memcpy(d + 16, blk, sizeof blk);
+    request(emu, 0x03, d, sizeof d, data_checksum(blk, sizeof blk) ^ 1);
+    assert_int_equal(stub_st(emu, 0x03), 0xC100);
+    request_data(emu, 0x03, 0, blk, sizeof blk);
+    assert_int_equal(stub_st(emu, 0x03), 0);
+    request_data(emu, 0x03, 7, blk, sizeof blk);   /* any seq */
+    assert_int_equal(stub_st(emu, 0x03), 0);
+    request_words(emu, 0x04, 1, 1u);
+    assert_int_equal(stub_st(emu, 0x04), 0);
+    const uint8_t *flash = emu_flash(emu, NULL);
+    assert_memory_equal(flash + 0x40000, blk, sizeof blk);
+    assert_memory_equal(flash + 0x44000, blk, sizeof blk);
+    emu_close(emu);
+}
+
 static void test_stub_deflate_write(void **state)
 {
     (void)state;
@@ -487,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_stub_start_ohai_and_sync),
         cmocka_unit_test(test_jump_outside_upload_resets),
         cmocka_unit_test(test_stub_write_md5_binary),
+        cmocka_unit_test(test_stub_block_resend_after_bad_checksum),
         cmocka_unit_test(test_stub_deflate_write),
         cmocka_unit_test(test_stub_write_error_on_next_command),
         cmocka_unit_test(test_rom_write_error_immediate),

@@ -282,7 +282,7 @@ static void np_close(struct port *p)
 
 static const struct port_ops noisy_ops = { np_read, np_write, np_baud, np_lines, np_close };
 
-static struct loader *connect_noisy(struct emu *emu, struct noisy_port **np)
+static struct loader *connect_noisy(struct emu *emu, struct noisy_port **np, bool no_stub)
 {
     struct err e;
     struct noisy_port *w = calloc(1, sizeof *w);
@@ -293,6 +293,7 @@ static struct loader *connect_noisy(struct emu *emu, struct noisy_port **np)
     struct loader_opts o;
     loader_opts_init(&o);
     o.after = LOADER_AFTER_NO_RESET_STUB;
+    o.no_stub = no_stub;
     struct loader *l = NULL;
     if (loader_open_port(&l, &w->base, &o, &e) != 0)
         fail_msg("connect: %s", e.msg);
@@ -309,7 +310,7 @@ static void test_block_resent_after_damage(void **state)
     (void)state;
     struct emu *emu = new_emu("esp32");
     struct noisy_port *np;
-    struct loader *l = connect_noisy(emu, &np);
+    struct loader *l = connect_noisy(emu, &np, false);
     uint32_t n = 0x30000;
     uint8_t *data = malloc(n);
     fill(data, n, 21);
@@ -333,7 +334,7 @@ static void test_read_resumes_after_damage(void **state)
     (void)state;
     struct emu *emu = new_emu("esp32c3");
     struct noisy_port *np;
-    struct loader *l = connect_noisy(emu, &np);
+    struct loader *l = connect_noisy(emu, &np, false);
     uint32_t n = 0x20000;
     uint8_t *data = malloc(n), *back = malloc(n);
     fill(data, n, 33);
@@ -352,9 +353,54 @@ static void test_read_resumes_after_damage(void **state)
     emu_close(emu);
 }
 
+/* Plain or deflated, by the bytes that go on the wire: random data does
+ * not deflate, but a plain write pads its last block to the block size, so
+ * 8000 random bytes go deflated (about 8 KiB) rather than as one padded
+ * 16 KiB stub block (or 8 KiB of ROM blocks); 16 KiB (stub) or 8 KiB
+ * (ROM) of random data fill their blocks exactly and go plain. */
+static void write_size_case(bool no_stub, uint32_t n, bool want_deflate, uint64_t max_tx)
+{
+    struct emu *emu = new_emu("esp32c3");
+    struct noisy_port *np;
+    struct loader *l = connect_noisy(emu, &np, no_stub);
+    uint8_t *data = malloc(n);
+    uint32_t seed = 77;
+    for (uint32_t i = 0; i < n; i++) {         /* noise: does not deflate */
+        seed = seed * 1103515245u + 12345u;
+        data[i] = (uint8_t)(seed >> 16);
+    }
+    uint64_t tx0 = np->tx;
+    struct err e;
+    if (loader_write(l, 0x20000, data, n, true, &e) != 0)
+        fail_msg("write: %s", e.msg);
+    assert_int_equal(l->last_zlen != 0, want_deflate);
+    /* the request bytes of the write, less the MD5 check after it */
+    uint64_t sent = np->tx - tx0;
+    if (sent > max_tx)
+        fail_msg("%s write of %u bytes sent %llu bytes (max %llu)", no_stub ? "ROM" : "stub",
+                 n, (unsigned long long)sent, (unsigned long long)max_tx);
+    assert_memory_equal(emu_flash(emu, NULL) + 0x20000, data, n);
+    free(data);
+    loader_close(l);
+    emu_close(emu);
+}
+
+static void test_write_plain_or_deflated_by_wire_bytes(void **state)
+{
+    (void)state;
+    /* 8000 random bytes: deflated ~8010 B + escapes; plain would be 16 KiB */
+    write_size_case(false, 8000, true, 8000 + 8000 / 64 + 200);
+    /* ROM: plain = 8 x 1 KiB blocks = 8192 B + headers; deflated is smaller */
+    write_size_case(true, 8000, true, 8000 + 8000 / 64 + 300);
+    /* exact multiples of the block size: plain, no padding */
+    write_size_case(false, 0x4000, false, 0x4000 + 0x4000 / 64 + 200);
+    write_size_case(true, 0x2000, false, 0x2000 + 0x2000 / 64 + 300);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_write_plain_or_deflated_by_wire_bytes),
         cmocka_unit_test(test_esp32_stub),
         cmocka_unit_test(test_esp32_rom),
         cmocka_unit_test(test_esp32c3_stub),
