@@ -6,6 +6,7 @@
  * Reply frame:    01 op size:u16 value:u32 data[size]   (data ends with the
  *                 status bytes: 2 on ESP8266 and stubs, 4 on other ROMs)
  * (protocol doc §1.2-1.4) */
+#include "bytes.h"
 #include "emu_impl.h"
 #include "emu_proto.h"
 
@@ -22,19 +23,6 @@
 #define SYNC_VALUE 0x20120707u
 
 /* ---- little helpers ------------------------------------------------------ */
-
-uint32_t emu_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
 
 uint32_t emu_checksum(const uint8_t *data, size_t len)
 {
@@ -206,7 +194,7 @@ static void app_boot_log(struct emu *emu)
     if (c->status_len == 2) {                   /* ESP8266 */
         if (h[0] == 0xE9 || h[0] == 0xEA) {
             snprintf(line, sizeof line, "load 0x%08x, len %u, room 16 \r\n",
-                     emu_le32(h + 8), emu_le32(h + 12));
+                     get_le32(h + 8), get_le32(h + 12));
             out_text(emu, line);
             out_text(emu, "espemu: the application would run now (not emulated)\r\n");
         } else {
@@ -222,11 +210,11 @@ static void app_boot_log(struct emu *emu)
         out_text(emu, "SPIWP:0xee\r\nmode:DIO, clock div:1\r\n");
     if (h[0] == 0xE9) {
         snprintf(line, sizeof line, "load:0x%08x,len:%u\r\nentry 0x%08x\r\n",
-                 emu_le32(h + 24), emu_le32(h + 28), emu_le32(h + 4));
+                 get_le32(h + 24), get_le32(h + 28), get_le32(h + 4));
         out_text(emu, line);
         out_text(emu, "espemu: the application would run now (not emulated)\r\n");
     } else {
-        snprintf(line, sizeof line, "invalid header: 0x%08x\r\n", emu_le32(h));
+        snprintf(line, sizeof line, "invalid header: 0x%08x\r\n", get_le32(h));
         for (int i = 0; i < 3; i++)
             out_text(emu, line);
     }
@@ -565,9 +553,9 @@ static void rom_flash_begin(struct emu *emu, uint8_t op, const uint8_t *d, size_
         rom_fail(emu, op, ROM_ERR_BAD_FORMAT);
         return;
     }
-    uint32_t size = emu_le32(d), blocks = emu_le32(d + 4), bsize = emu_le32(d + 8);
-    uint32_t offset = emu_le32(d + 12);
-    if (n == 20 && emu_le32(d + 16))
+    uint32_t size = get_le32(d), blocks = get_le32(d + 4), bsize = get_le32(d + 8);
+    uint32_t offset = get_le32(d + 12);
+    if (n == 20 && get_le32(d + 16))
         emu_log(emu, "ROM: encrypted write requested; stored as plain data");
     if (bsize > EMU_MAX_BLOCK) {
         rom_fail(emu, op, ROM_ERR_INVALID_PARAM);
@@ -604,7 +592,7 @@ static long rom_data_check(struct emu *emu, uint8_t op, uint32_t csum, const uin
         rom_fail(emu, op, ROM_ERR_BAD_FORMAT);
         return -1;
     }
-    uint32_t dlen = emu_le32(d), seq = emu_le32(d + 4);
+    uint32_t dlen = get_le32(d), seq = get_le32(d + 4);
     if (seq != emu->rom_seq) {
         emu_log(emu, "ROM %s: seq %u, expected %u", emu_op_name(op), seq, emu->rom_seq);
         rom_fail(emu, op, ROM_ERR_BAD_FORMAT);
@@ -688,7 +676,7 @@ static void rom_flash_end(struct emu *emu, uint8_t op, const uint8_t *d, size_t 
     }
     const struct emu_write *w = &emu->wr;
     bool ok = w->active && !w->failed && w->compressed == (op == OP_FLASH_DEFL_END);
-    uint32_t run_user_code = emu_le32(d);
+    uint32_t run_user_code = get_le32(d);
     emu_write_abort(emu);
     if (ok)
         rom_ok(emu, op);
@@ -755,8 +743,8 @@ static void rom_mem(struct emu *emu, uint8_t op, uint32_t csum, const uint8_t *d
             return;
         }
         emu->mem_active = true;
-        emu->mem_remaining = emu_le32(d);
-        emu->mem_addr = emu_le32(d + 12);
+        emu->mem_remaining = get_le32(d);
+        emu->mem_addr = get_le32(d + 12);
         emu->rom_seq = 0;
         emu_mem_region(emu, emu->mem_addr, emu->mem_remaining);
         emu_log(emu, "ROM MEM_BEGIN 0x%08X size 0x%X", emu->mem_addr, emu->mem_remaining);
@@ -786,7 +774,7 @@ static void rom_mem(struct emu *emu, uint8_t op, uint32_t csum, const uint8_t *d
         rom_fail(emu, op, ROM_ERR_BAD_FORMAT);
         return;
     }
-    uint32_t no_run = emu_le32(d), entry = emu_le32(d + 4);
+    uint32_t no_run = get_le32(d), entry = get_le32(d + 4);
     emu->mem_active = false;
     rom_ok(emu, op);
     if (!no_run)
@@ -799,7 +787,7 @@ static void rom_mem(struct emu *emu, uint8_t op, uint32_t csum, const uint8_t *d
  * pattern; stale from the request buffer when the SYNC is shorter). */
 static void rom_sync(struct emu *emu)
 {
-    emu->rom_value = emu_le32(emu->rom_req);
+    emu->rom_value = get_le32(emu->rom_req);
     rom_ok(emu, OP_SYNC);
 }
 
@@ -825,7 +813,7 @@ static void rom_md5(struct emu *emu, const uint8_t *d, size_t n)
         rom_fail_len(emu, OP_SPI_FLASH_MD5, 32, ROM_ERR_BAD_FORMAT);
         return;
     }
-    uint32_t addr = emu_le32(d), len = emu_le32(d + 4);
+    uint32_t addr = get_le32(d), len = get_le32(d + 4);
     uint8_t md5[16];
     if (rom_flash_check(emu, OP_SPI_FLASH_MD5, addr, len) || emu_md5_flash(emu, addr, len, md5)) {
         rom_fail_len(emu, OP_SPI_FLASH_MD5, 32, ROM_ERR_FLASH_READ);
@@ -849,7 +837,7 @@ static void rom_read_slow(struct emu *emu, const uint8_t *d, size_t n)
         rom_fail_len(emu, OP_READ_FLASH_SLOW, 64, ROM_ERR_BAD_FORMAT);
         return;
     }
-    uint32_t addr = emu_le32(d), len = emu_le32(d + 4);
+    uint32_t addr = get_le32(d), len = get_le32(d + 4);
     if (len > 64) {
         rom_fail_len(emu, OP_READ_FLASH_SLOW, 64, ROM_ERR_READ_LEN);
         return;
@@ -867,7 +855,7 @@ static void rom_command(struct emu *emu, const uint8_t *f, size_t len)
 {
     uint8_t op = f[1];
     uint32_t size = (uint32_t)f[2] | (uint32_t)f[3] << 8;
-    uint32_t csum = emu_le32(f + 4);
+    uint32_t csum = get_le32(f + 4);
     const uint8_t *d = f + 8;
     size_t n = len - 8;
     if (f[0] != 0x00)
@@ -891,13 +879,13 @@ static void rom_command(struct emu *emu, const uint8_t *f, size_t len)
     case OP_READ_REG:
         /* Any length: the address is the buffer's first word (a short
          * request reads a stale address, usually an empty register). */
-        emu->rom_value = emu_reg_read(emu, emu_le32(emu->rom_req));
+        emu->rom_value = emu_reg_read(emu, get_le32(emu->rom_req));
         rom_ok(emu, op);
         break;
     case OP_WRITE_REG:
         /* 16-byte entries; a lone 12-byte one (no delay word) is taken too */
         if (n == 12) {
-            emu_reg_write(emu, emu_le32(d), emu_le32(d + 4), emu_le32(d + 8));
+            emu_reg_write(emu, get_le32(d), get_le32(d + 4), get_le32(d + 8));
             rom_ok(emu, op);
             break;
         }
@@ -906,7 +894,7 @@ static void rom_command(struct emu *emu, const uint8_t *f, size_t len)
             break;
         }
         for (size_t i = 0; i < n; i += 16)
-            emu_reg_write(emu, emu_le32(d + i), emu_le32(d + i + 4), emu_le32(d + i + 8));
+            emu_reg_write(emu, get_le32(d + i), get_le32(d + i + 4), get_le32(d + i + 8));
         rom_ok(emu, op);
         break;
     case OP_FLASH_BEGIN:
@@ -939,7 +927,7 @@ static void rom_command(struct emu *emu, const uint8_t *f, size_t len)
             rom_fail(emu, op, ROM_ERR_BAD_FORMAT);
             break;
         }
-        emu->rom_flash_size = emu_le32(d + 4);
+        emu->rom_flash_size = get_le32(d + 4);
         rom_ok(emu, op);
         break;
     case OP_CHANGE_BAUDRATE:
@@ -948,7 +936,7 @@ static void rom_command(struct emu *emu, const uint8_t *f, size_t len)
             break;
         }
         rom_ok(emu, op);
-        emu_switch_baud(emu, emu_le32(d));
+        emu_switch_baud(emu, get_le32(d));
         /* The real ROMs send two more 0xC0 once the rate has changed. */
         out_text(emu, "\xC0\xC0");
         break;

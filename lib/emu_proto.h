@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bytes.h"
 #include "emu_impl.h"
 
 enum {
@@ -61,7 +62,6 @@ enum {
 };
 
 const char *emu_op_name(uint8_t op);
-uint32_t emu_le32(const uint8_t *p);
 uint32_t emu_checksum(const uint8_t *data, size_t len);
 int emu_md5_flash(struct emu *emu, uint32_t addr, uint32_t len, uint8_t out[16]);
 

@@ -11,6 +11,7 @@
  *    used), erasing 4 KiB sectors lazily just ahead of the data;
  *  - READ_FLASH streams packets of packet_size, one in flight, each acked
  *    by the host with the running byte count, then a 16-byte binary MD5. */
+#include "bytes.h"
 #include "emu_proto.h"
 
 #include <openssl/evp.h>
@@ -43,14 +44,6 @@ const char *emu_op_name(uint8_t op)
     case OP_RUN_USER_CODE: return "RUN_USER_CODE";
     default: return "unknown command";
     }
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
 }
 
 static void stub_reply(struct emu *emu, uint8_t op, uint32_t value, const uint8_t *payload,
@@ -134,8 +127,8 @@ static void stub_begin(struct emu *emu, uint8_t op, const uint8_t *d, size_t n)
         stub_fail(emu, op, STUB_BAD_DATA_LEN);
         return;
     }
-    uint32_t size = emu_le32(d), blocks = emu_le32(d + 4), bsize = emu_le32(d + 8);
-    uint32_t offset = emu_le32(d + 12);
+    uint32_t size = get_le32(d), blocks = get_le32(d + 4), bsize = get_le32(d + 8);
+    uint32_t offset = get_le32(d + 12);
     if (bsize > EMU_MAX_BLOCK) {
         stub_fail(emu, op, STUB_BAD_BLOCKSIZE);
         return;
@@ -164,7 +157,7 @@ static void stub_data(struct emu *emu, uint8_t op, uint32_t csum, const uint8_t 
         stub_fail(emu, op, STUB_NOT_IN_FLASH_MODE);
         return;
     }
-    uint32_t dlen = emu_le32(d);
+    uint32_t dlen = get_le32(d);
     const uint8_t *data = d + 16;
     if (dlen != n - 16) {
         stub_fail(emu, op, compressed ? STUB_BAD_DATA_LEN : STUB_TOO_MUCH_DATA);
@@ -208,7 +201,7 @@ static void stub_end(struct emu *emu, uint8_t op, const uint8_t *d, size_t n)
         stub_fail(emu, op, STUB_BAD_DATA_LEN);
         return;
     }
-    (void)emu_le32(d);                          /* reboot flag: ignored by this stub */
+    (void)get_le32(d);                          /* reboot flag: ignored by this stub */
     emu_write_abort(emu);
     stub_ok(emu, op);
 }
@@ -252,7 +245,7 @@ static void stub_read_flash(struct emu *emu, const uint8_t *d, size_t n)
         stub_fail(emu, OP_READ_FLASH, STUB_BAD_DATA_LEN);
         return;
     }
-    uint32_t offset = emu_le32(d), len = emu_le32(d + 4), packet = emu_le32(d + 8);
+    uint32_t offset = get_le32(d), len = get_le32(d + 4), packet = get_le32(d + 8);
     stub_ok(emu, OP_READ_FLASH);
     /* after the reply */
     if (packet == 0 || packet > 4096) {
@@ -292,7 +285,7 @@ static void read_ack(struct emu *emu, const uint8_t *f, size_t len)
         return;
     }
     r->acked++;
-    uint32_t acked_bytes = emu_le32(f);
+    uint32_t acked_bytes = get_le32(f);
     if (r->remaining > 0 && r->sent - r->acked < 1)
         read_send_packet(emu);
     if (r->remaining == 0 && acked_bytes >= r->total)
@@ -322,7 +315,7 @@ static void stub_md5(struct emu *emu, const uint8_t *d, size_t n)
         stub_fail(emu, OP_SPI_FLASH_MD5, STUB_BAD_DATA_LEN);
         return;
     }
-    uint32_t addr = emu_le32(d), len = emu_le32(d + 4);
+    uint32_t addr = get_le32(d), len = get_le32(d + 4);
     uint8_t md5[16];
     if (!in_flash(emu, addr, len) || emu_md5_flash(emu, addr, len, md5)) {
         stub_fail(emu, OP_SPI_FLASH_MD5, STUB_FAILED_SPI_OP);
@@ -338,7 +331,7 @@ static void stub_erase_region(struct emu *emu, const uint8_t *d, size_t n)
         stub_fail(emu, OP_ERASE_REGION, STUB_BAD_DATA_LEN);
         return;
     }
-    uint32_t addr = emu_le32(d), len = emu_le32(d + 4);
+    uint32_t addr = get_le32(d), len = get_le32(d + 4);
     if (addr % 0x1000 || len % 0x1000) {
         stub_fail(emu, OP_ERASE_REGION, STUB_BAD_DATA_LEN);
         return;
@@ -360,8 +353,8 @@ static void stub_mem(struct emu *emu, uint8_t op, const uint8_t *d, size_t n)
             return;
         }
         emu->mem_active = true;
-        emu->mem_remaining = emu_le32(d);
-        emu->mem_addr = emu_le32(d + 12);
+        emu->mem_remaining = get_le32(d);
+        emu->mem_addr = get_le32(d + 12);
         emu_mem_region(emu, emu->mem_addr, emu->mem_remaining);
         stub_ok(emu, op);
     } else if (op == OP_MEM_DATA) {
@@ -373,7 +366,7 @@ static void stub_mem(struct emu *emu, uint8_t op, const uint8_t *d, size_t n)
             stub_fail(emu, op, STUB_NOT_IN_FLASH_MODE);
             return;
         }
-        uint32_t dlen = emu_le32(d);
+        uint32_t dlen = get_le32(d);
         if (dlen > emu->mem_remaining || dlen != n - 16) {
             stub_fail(emu, op, STUB_TOO_MUCH_DATA);
             return;
@@ -392,8 +385,8 @@ static void stub_mem(struct emu *emu, uint8_t op, const uint8_t *d, size_t n)
         }
         emu->mem_active = false;
         stub_ok(emu, op);
-        if (emu_le32(d) == 0)
-            emu_jump(emu, emu_le32(d + 4));
+        if (get_le32(d) == 0)
+            emu_jump(emu, get_le32(d + 4));
     }
 }
 
@@ -431,7 +424,7 @@ static void stub_command(struct emu *emu, uint8_t op, uint32_t csum, const uint8
             break;
         }
         for (size_t i = 0; i < n; i += 16)
-            emu_reg_write(emu, emu_le32(d + i), emu_le32(d + i + 4), emu_le32(d + i + 8));
+            emu_reg_write(emu, get_le32(d + i), get_le32(d + i + 4), get_le32(d + i + 8));
         stub_ok(emu, op);
         break;
     case OP_READ_REG:
@@ -439,7 +432,7 @@ static void stub_command(struct emu *emu, uint8_t op, uint32_t csum, const uint8
             stub_fail(emu, op, STUB_BAD_DATA_LEN);
             break;
         }
-        stub_reply(emu, op, emu_reg_read(emu, emu_le32(d)), NULL, 0, 0);
+        stub_reply(emu, op, emu_reg_read(emu, get_le32(d)), NULL, 0, 0);
         break;
     case OP_SPI_ATTACH:
         if (n != 4) {                           /* stubs take 4 bytes, the ROM 8 */
@@ -453,7 +446,7 @@ static void stub_command(struct emu *emu, uint8_t op, uint32_t csum, const uint8
             stub_fail(emu, op, STUB_BAD_DATA_LEN);
             break;
         }
-        emu->stub_flash_size = emu_le32(d + 4);
+        emu->stub_flash_size = get_le32(d + 4);
         stub_ok(emu, op);
         break;
     case OP_CHANGE_BAUDRATE:
@@ -462,7 +455,7 @@ static void stub_command(struct emu *emu, uint8_t op, uint32_t csum, const uint8
             break;
         }
         stub_ok(emu, op);
-        emu_switch_baud(emu, emu_le32(d));      /* second word ignored (new stub) */
+        emu_switch_baud(emu, get_le32(d));      /* second word ignored (new stub) */
         break;
     case OP_SPI_FLASH_MD5:
         stub_md5(emu, d, n);
@@ -523,5 +516,5 @@ void emu_stub_frame(struct emu *emu, const uint8_t *f, size_t len)
         stub_reply(emu, op, 0, NULL, 0, code);
         return;
     }
-    stub_command(emu, op, emu_le32(f + 4), f + 8, len - 8);
+    stub_command(emu, op, get_le32(f + 4), f + 8, len - 8);
 }

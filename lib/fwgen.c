@@ -1,3 +1,4 @@
+#include "bytes.h"
 #include "fwgen.h"
 
 #include <openssl/sha.h>
@@ -27,16 +28,6 @@ static void fill_code(struct rng *r, uint8_t *p, size_t n)
         uint32_t v = rng_next(r);
         p[i] = (v & 0x300) ? (uint8_t)v : common[(v >> 4) & 7];
     }
-}
-
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
-}
-
-static void put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8);
 }
 
 /* Load addresses: Xtensa ESP32 and the S2/S3 memory maps differ from the
@@ -81,18 +72,18 @@ static int build_image(const struct fwgen_opts *o, const struct seg_spec *segs, 
     b[1] = (uint8_t)n;
     b[2] = 2;                                   /* DIO, as MicroPython builds */
     b[3] = (uint8_t)(code << 4 | 0x0);          /* 40m (or the chip's code 0) */
-    put32(b + 4, entry);
+    put_le32(b + 4, entry);
     b[8] = 0xEE;                                /* WP pin disabled */
-    put16(b + 12, o->chip->image_id);
+    put_le16(b + 12, o->chip->image_id);
     b[14] = 0;
-    put16(b + 15, 0);
-    put16(b + 17, 0xFFFF);                      /* max revision unset */
+    put_le16(b + 15, 0);
+    put_le16(b + 17, 0xFFFF);                      /* max revision unset */
     b[23] = 1;                                  /* SHA-256 appended */
     size_t off = IMAGE_HEADER_LEN;
     uint8_t sum = 0xEF;
     for (unsigned i = 0; i < n; i++) {
-        put32(b + off, segs[i].addr);
-        put32(b + off + 4, segs[i].len);
+        put_le32(b + off, segs[i].addr);
+        put_le32(b + off + 4, segs[i].len);
         off += 8;
         fill_code(r, b + off, segs[i].len);
         if (i == 0 && desc)
@@ -122,7 +113,7 @@ static int build_bootloader(const struct fwgen_opts *o, uint8_t **out, size_t *l
     struct rng r = { o->seed * 2654435761u + 17 };
     uint8_t desc[BOOT_DESC_LEN] = { 0 };
     desc[0] = BOOT_DESC_MAGIC;
-    put32(desc + 4, 1);
+    put_le32(desc + 4, 1);
     set_str(desc + 8, "v5.4.2", 32);
     set_str(desc + 40, "Nov 21 2026 12:00:00", 24);
     struct seg_spec segs[3] = {
@@ -141,7 +132,7 @@ int fwgen_app(const struct fwgen_opts *o, uint8_t **out, size_t *len, struct err
     if (size < 0x4000)
         size = 0x4000;
     uint8_t desc[APP_DESC_LEN] = { 0 };
-    put32(desc, APP_DESC_MAGIC);
+    put_le32(desc, APP_DESC_MAGIC);
     set_str(desc + 0x10, o->version ? o->version : "v1.26.0", 32);
     set_str(desc + 0x30, "micropython", 32);
     set_str(desc + 0x50, "12:00:00", 16);

@@ -1,17 +1,8 @@
+#include "bytes.h"
 #include "image.h"
 
 #include <openssl/sha.h>
 #include <string.h>
-
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint16_t le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
 
 /* Segments longer than this are not plausible in any ESP image (the
  * largest memory region is 16 MB of mapped flash). */
@@ -26,12 +17,12 @@ int image_parse_header(const uint8_t *buf, struct image_info *img, struct err *e
     img->flash_mode = buf[2];
     img->flash_freq = buf[3] & 0x0F;
     img->flash_size_code = buf[3] >> 4;
-    img->entry = le32(buf + 4);
+    img->entry = get_le32(buf + 4);
     img->wp_pin = buf[8];
-    img->chip_id = le16(buf + 12);
+    img->chip_id = get_le16(buf + 12);
     img->min_rev = buf[14];
-    img->min_rev_full = le16(buf + 15);
-    img->max_rev_full = le16(buf + 17);
+    img->min_rev_full = get_le16(buf + 15);
+    img->max_rev_full = get_le16(buf + 17);
     img->hash_appended = buf[23];
     if (img->segment_count == 0 || img->segment_count > IMAGE_MAX_SEGMENTS)
         return err_set(e, "bad image header: %u segments (1..%d allowed)", img->segment_count,
@@ -58,15 +49,15 @@ static uint32_t walk_segments(const uint8_t *buf, size_t have, unsigned count,
             *need = off + 8;
             return 0;
         }
-        uint32_t len = le32(buf + off + 4);
+        uint32_t len = get_le32(buf + off + 4);
         if (len > SEGMENT_MAX) {
             *bad = (int)i + 1;
             if (seg)
-                seg[i] = (struct image_segment){ le32(buf + off), len, off + 8 };
+                seg[i] = (struct image_segment){ get_le32(buf + off), len, off + 8 };
             return 0;
         }
         if (seg) {
-            seg[i].load_addr = le32(buf + off);
+            seg[i].load_addr = get_le32(buf + off);
             seg[i].len = len;
             seg[i].data_offset = off + 8;
         }
@@ -133,11 +124,11 @@ static void decode_app_desc(const uint8_t *buf, const struct image_info *img,
                             struct image_info *out)
 {
     const struct image_segment *s = &img->seg[0];
-    if (s->len < APP_DESC_LEN || le32(buf + s->data_offset) != APP_DESC_MAGIC)
+    if (s->len < APP_DESC_LEN || get_le32(buf + s->data_offset) != APP_DESC_MAGIC)
         return;
     const uint8_t *d = buf + s->data_offset;
     out->has_app_desc = true;
-    out->app.secure_version = le32(d + 0x04);
+    out->app.secure_version = get_le32(d + 0x04);
     copy_str(out->app.version, d + 0x10, 32);
     copy_str(out->app.project_name, d + 0x30, 32);
     copy_str(out->app.time, d + 0x50, 16);
@@ -157,7 +148,7 @@ static void decode_boot_desc(const uint8_t *buf, const struct image_info *img,
     const uint8_t *d = buf + s->data_offset;
     out->has_boot_desc = true;
     out->boot.secure_version = d[3];
-    out->boot.version = le32(d + 4);
+    out->boot.version = get_le32(d + 4);
     copy_str(out->boot.idf_ver, d + 8, 32);
     copy_str(out->boot.date_time, d + 40, 24);
 }

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "lfs.h"
 
 typedef uint32_t lfs_block_t;
@@ -49,14 +50,6 @@ enum {
     TY_MOVESTATE = 0x7ff,
 };
 
-static inline uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-static inline void put_le32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
-}
 static inline uint32_t get_be32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];

@@ -9,18 +9,13 @@
  * The status pair sits right after the command's known payload; a ROM adds
  * two reserved bytes (4 in all, ESP8266 ROM and stubs 2).  Only READ_REG
  * sets `value`; other replies carry a stale one (rom-transcripts). */
+#include "bytes.h"
 #include "loader.h"
 #include "loader_impl.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static uint16_t le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
 
 static unsigned status_len(const struct loader *l)
 {
@@ -214,7 +209,7 @@ int loader_wait_reply(struct loader *l, uint8_t op, unsigned timeout_ms, int res
         frames++;
         const uint8_t *body = l->frame + 8;
         size_t blen = l->frame_len - 8;
-        size_t size = le16(l->frame + 2);
+        size_t size = get_le16(l->frame + 2);
         if (l->frame[1] == op && size > blen) {
             /* Our reply, with bytes lost on the way (replies carry no
              * checksum; the length is what gives a drop away). */
@@ -234,7 +229,7 @@ int loader_wait_reply(struct loader *l, uint8_t op, unsigned timeout_ms, int res
             }
             continue;          /* a stale reply (e.g. a late SYNC answer) */
         }
-        l->last_value = le32(l->frame + 4);
+        l->last_value = get_le32(l->frame + 4);
         size_t rl;
         if (resp_len >= 0)
             rl = (size_t)resp_len;
@@ -386,22 +381,14 @@ int loader_read_reg(struct loader *l, uint32_t addr, uint32_t *val, struct err *
     return 0;
 }
 
-void loader_put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
 int loader_write_reg(struct loader *l, uint32_t addr, uint32_t val, uint32_t mask,
                      uint32_t delay_us, struct err *e)
 {
     uint8_t d[16];
-    loader_put32(d, addr);
-    loader_put32(d + 4, val);
-    loader_put32(d + 8, mask);
-    loader_put32(d + 12, delay_us);
+    put_le32(d, addr);
+    put_le32(d + 4, val);
+    put_le32(d + 8, mask);
+    put_le32(d + 12, delay_us);
     char what[48];
     snprintf(what, sizeof what, "WRITE_REG 0x%08x", (unsigned)addr);
     return loader_command_retry(l, LOADER_WRITE_REG, d, 16, 0, 3000, 0, true, NULL, NULL,

@@ -1,6 +1,7 @@
 /* Connecting: reset into download mode, sync, detect the chip, start the
  * stub, change the baud rate, attach the flash; and the --after action.
  * (§3 connection, §4 detection, §3.4 stub, §3.5 baud) */
+#include "bytes.h"
 #include "loader.h"
 #include "loader_impl.h"
 #include "stub.h"
@@ -275,10 +276,10 @@ static int mem_load(struct loader *l, uint32_t addr, const uint8_t *data, size_t
     uint32_t blocks = (uint32_t)((len + LOADER_RAM_BLOCK - 1) / LOADER_RAM_BLOCK);
     uint8_t hdr[16];
     char what[64];
-    loader_put32(hdr, (uint32_t)len);
-    loader_put32(hdr + 4, blocks);
-    loader_put32(hdr + 8, LOADER_RAM_BLOCK);
-    loader_put32(hdr + 12, addr);
+    put_le32(hdr, (uint32_t)len);
+    put_le32(hdr + 4, blocks);
+    put_le32(hdr + 8, LOADER_RAM_BLOCK);
+    put_le32(hdr + 12, addr);
     snprintf(what, sizeof what, "MEM_BEGIN at 0x%08x", (unsigned)addr);
     if (loader_command_retry(l, LOADER_MEM_BEGIN, hdr, 16, 0, LOADER_DEFAULT_TIMEOUT, 0, true,
                              NULL, NULL, what, e) != 0)
@@ -287,10 +288,10 @@ static int mem_load(struct loader *l, uint32_t addr, const uint8_t *data, size_t
     for (uint32_t seq = 0; seq < blocks; seq++) {
         size_t off = (size_t)seq * LOADER_RAM_BLOCK;
         size_t n = len - off < LOADER_RAM_BLOCK ? len - off : LOADER_RAM_BLOCK;
-        loader_put32(buf, (uint32_t)n);
-        loader_put32(buf + 4, seq);
-        loader_put32(buf + 8, 0);
-        loader_put32(buf + 12, 0);
+        put_le32(buf, (uint32_t)n);
+        put_le32(buf + 4, seq);
+        put_le32(buf + 8, 0);
+        put_le32(buf + 12, 0);
         memcpy(buf + 16, data + off, n);
         snprintf(what, sizeof what, "MEM_DATA seq %u at 0x%08x", (unsigned)seq,
                  (unsigned)(addr + off));
@@ -333,8 +334,8 @@ static int upload_stub(struct loader *l, const struct stub_image *s, const uint8
         return -1;
     loader_note(l, "Running stub...");
     uint8_t end[8];
-    loader_put32(end, 0);
-    loader_put32(end + 4, s->entry);
+    put_le32(end, 0);
+    put_le32(end + 4, s->entry);
     if (loader_send_command(l, LOADER_MEM_END, end, 8, 0, e) != 0) {
         l->fail = LOADER_FAIL_PORT;
         return -1;
@@ -485,8 +486,8 @@ static int change_baud(struct loader *l, uint32_t baud, struct err *e)
         }
     }
     uint8_t d[8];
-    loader_put32(d, send);
-    loader_put32(d + 4, second);
+    put_le32(d, send);
+    put_le32(d + 4, second);
     char what[48];
     snprintf(what, sizeof what, "CHANGE_BAUDRATE to %u", (unsigned)baud);
     loader_note(l, "Changing baud rate to %u", (unsigned)baud);
@@ -600,7 +601,7 @@ static void after_action(struct loader *l)
         loader_note(l, "Staying in bootloader.");
         if (l->stub) {
             /* FLASH_BEGIN(0) + FLASH_END(reboot): back into the ROM loader. */
-            loader_put32(d + 8, LOADER_STUB_BLOCK);
+            put_le32(d + 8, LOADER_STUB_BLOCK);
             if (loader_command(l, LOADER_FLASH_BEGIN, d, blen, 0, LOADER_DEFAULT_TIMEOUT, 0,
                                NULL, NULL, "FLASH_BEGIN", &e) == 0) {
                 uint8_t f[4] = { 0 };
@@ -612,7 +613,7 @@ static void after_action(struct loader *l)
     case LOADER_AFTER_SOFT_RESET:
         loader_note(l, "Soft resetting...");
         if (!l->stub) {
-            loader_put32(d + 8, LOADER_ROM_BLOCK);
+            put_le32(d + 8, LOADER_ROM_BLOCK);
             if (loader_command(l, LOADER_FLASH_BEGIN, d, blen, 0, LOADER_DEFAULT_TIMEOUT, 0,
                                NULL, NULL, "FLASH_BEGIN", &e) == 0) {
                 uint8_t f[4] = { 1, 0, 0, 0 };
@@ -722,7 +723,7 @@ static int spi_attach(struct loader *l, struct err *e)
     if (ld->rom_is_8266) {
         /* No SPI_ATTACH in the ESP8266 ROM: FLASH_BEGIN(0) attaches. */
         uint8_t d[16] = { 0 };
-        loader_put32(d + 8, LOADER_ROM_BLOCK);
+        put_le32(d + 8, LOADER_ROM_BLOCK);
         return loader_command_retry(l, LOADER_FLASH_BEGIN, d, 16, 0, LOADER_DEFAULT_TIMEOUT, 0,
                                     true, NULL, NULL, "FLASH_BEGIN (attach)", e);
     }
@@ -739,7 +740,7 @@ static int spi_attach(struct loader *l, struct err *e)
         value = (hd << 24) | (cs << 18) | (dd << 12) | (q << 6) | clk;
     }
     uint8_t d[8] = { 0 };
-    loader_put32(d, value);
+    put_le32(d, value);
     return loader_command_retry(l, LOADER_SPI_ATTACH, d, 8, 0, LOADER_DEFAULT_TIMEOUT, 0, true,
                                 NULL, NULL, "SPI_ATTACH", e);
 }
@@ -749,12 +750,12 @@ static int set_params(struct loader *l, uint32_t size, struct err *e)
     if (l->chip->ld->rom_is_8266 && !l->stub)
         return 0;
     uint8_t d[24];
-    loader_put32(d, 0);
-    loader_put32(d + 4, size);
-    loader_put32(d + 8, 64 * 1024);
-    loader_put32(d + 12, 4 * 1024);
-    loader_put32(d + 16, 256);
-    loader_put32(d + 20, 0xFFFF);
+    put_le32(d, 0);
+    put_le32(d + 4, size);
+    put_le32(d + 8, 64 * 1024);
+    put_le32(d + 12, 4 * 1024);
+    put_le32(d + 16, 256);
+    put_le32(d + 20, 0xFFFF);
     char what[48];
     snprintf(what, sizeof what, "SPI_SET_PARAMS size 0x%x", (unsigned)size);
     return loader_command_retry(l, LOADER_SPI_SET_PARAMS, d, 24, 0, LOADER_DEFAULT_TIMEOUT, 0,

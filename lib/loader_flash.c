@@ -1,5 +1,6 @@
 /* Flash access through the loader: writes (deflate or plain), reads (stub
  * READ_FLASH or ROM READ_FLASH_SLOW), erase and MD5.  (§2.2, §2.6, §7) */
+#include "bytes.h"
 #include "loader.h"
 #include "loader_impl.h"
 
@@ -60,8 +61,8 @@ int loader_md5(struct loader *l, uint32_t addr, uint32_t len, uint8_t md5[16], s
         return err_set(e, "SPI_FLASH_MD5 at 0x%08x: the ESP8266 ROM has no MD5 command "
                           "(use the stub)", (unsigned)addr);
     uint8_t d[16] = { 0 };
-    loader_put32(d, addr);
-    loader_put32(d + 4, len);
+    put_le32(d, addr);
+    put_le32(d + 4, len);
     char what[64];
     snprintf(what, sizeof what, "SPI_FLASH_MD5 of 0x%x bytes at 0x%08x", (unsigned)len,
              (unsigned)addr);
@@ -139,10 +140,10 @@ static int begin(struct loader *l, uint8_t op, uint32_t size, uint32_t blocks, u
                  uint32_t addr, unsigned timeout, struct err *e)
 {
     uint8_t d[20] = { 0 };
-    loader_put32(d, size);
-    loader_put32(d + 4, blocks);
-    loader_put32(d + 8, bsize);
-    loader_put32(d + 12, addr);
+    put_le32(d, size);
+    put_le32(d + 4, blocks);
+    put_le32(d + 8, bsize);
+    put_le32(d + 12, addr);
     char what[64];
     snprintf(what, sizeof what, "%s at 0x%08x",
              op == LOADER_FLASH_BEGIN ? "FLASH_BEGIN" : "FLASH_DEFL_BEGIN", (unsigned)addr);
@@ -159,10 +160,10 @@ static int data_block(struct loader *l, uint8_t op, uint32_t seq, const uint8_t 
                       uint32_t n, uint32_t addr, unsigned timeout, struct err *e)
 {
     static uint8_t buf[16 + LOADER_STUB_BLOCK];
-    loader_put32(buf, n);
-    loader_put32(buf + 4, seq);
-    loader_put32(buf + 8, 0);
-    loader_put32(buf + 12, 0);
+    put_le32(buf, n);
+    put_le32(buf + 4, seq);
+    put_le32(buf + 8, 0);
+    put_le32(buf + 12, 0);
     memcpy(buf + 16, chunk, n);
     char what[80];
     snprintf(what, sizeof what, "%s seq %u (write at 0x%08x)",
@@ -427,10 +428,10 @@ static int read_stream(struct loader *l, uint32_t addr, uint8_t *out, uint32_t l
 {
     const uint32_t packet = LOADER_SECTOR;
     uint8_t d[16];
-    loader_put32(d, addr);
-    loader_put32(d + 4, len);
-    loader_put32(d + 8, packet);
-    loader_put32(d + 12, 64);
+    put_le32(d, addr);
+    put_le32(d + 4, len);
+    put_le32(d + 8, packet);
+    put_le32(d + 12, 64);
     char what[64];
     snprintf(what, sizeof what, "READ_FLASH of 0x%x bytes at 0x%08x", (unsigned)len,
              (unsigned)addr);
@@ -458,7 +459,7 @@ static int read_stream(struct loader *l, uint32_t addr, uint8_t *out, uint32_t l
         memcpy(out + *got, l->frame, n);
         *got += n;
         uint8_t ack[4];
-        loader_put32(ack, *got);
+        put_le32(ack, *got);
         if (loader_send_raw_frame(l, ack, 4, e) != 0) {
             l->fail = LOADER_FAIL_PORT;
             return err_prefix(e, "%s: ", what);
@@ -574,8 +575,8 @@ static int read_rom(struct loader *l, uint32_t addr, uint8_t *out, uint32_t len,
         for (uint32_t got = 0; got < len;) {
             uint32_t n = len - got < 64 ? len - got : 64;
             uint8_t d[8];
-            loader_put32(d, addr + got);
-            loader_put32(d + 4, n);
+            put_le32(d, addr + got);
+            put_le32(d + 4, n);
             char what[64];
             snprintf(what, sizeof what, "READ_FLASH_SLOW at 0x%08x", (unsigned)(addr + got));
             const uint8_t *p;
@@ -633,8 +634,8 @@ int loader_erase_region(struct loader *l, uint32_t addr, uint32_t len, struct er
     char what[64];
     if (l->stub) {
         uint8_t d[8];
-        loader_put32(d, addr);
-        loader_put32(d + 4, len);
+        put_le32(d, addr);
+        put_le32(d + 4, len);
         snprintf(what, sizeof what, "ERASE_REGION of 0x%x bytes at 0x%08x", (unsigned)len,
                  (unsigned)addr);
         if (loader_command_retry(l, LOADER_ERASE_REGION, d, 8, 0,

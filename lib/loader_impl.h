@@ -2,6 +2,7 @@
 #ifndef MPI_LOADER_IMPL_H
 #define MPI_LOADER_IMPL_H
 
+#include "bytes.h"
 #include "loader.h"
 
 #define LOADER_DEFAULT_TIMEOUT   3000u   /* ms, esptool DEFAULT_TIMEOUT */
@@ -24,7 +25,6 @@ int loader_send_command(struct loader *l, uint8_t op, const void *data, size_t l
                         uint32_t chk, struct err *e);
 int loader_wait_reply(struct loader *l, uint8_t op, unsigned timeout_ms, int resp_len,
                       const uint8_t **payload, size_t *plen, const char *what, struct err *e);
-void loader_put32(uint8_t *p, uint32_t v);
 void loader_note(struct loader *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* esptool's timeout_per_mb: max(3 s, secs_per_mb * bytes / 1e6), capped. */
 unsigned loader_timeout_per_mb(unsigned secs_per_mb, uint32_t bytes);

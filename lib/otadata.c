@@ -1,23 +1,11 @@
 /* otadata decoding and rewriting, following ESP-IDF's bootloader
  * (bootloader_common_loader.c, bootloader_utility.c) and app_update
  * (esp_ota_ops.c: esp_rewrite_ota_data), read for facts only. */
+#include "bytes.h"
 #include "otadata.h"
 
 #include <string.h>
 #include <zlib.h>
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
 
 uint32_t otadata_crc(uint32_t seq)
 {

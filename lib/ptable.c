@@ -17,6 +17,7 @@
  *
  * Facts from ESP-IDF components/partition_table/gen_esp32part.py (read for
  * facts only) and ../shared/docs/esp-loader-protocol.md §6.1. */
+#include "bytes.h"
 #include "ptable.h"
 
 #include <openssl/evp.h>
@@ -24,19 +25,6 @@
 #include <strings.h>
 
 #define ROW PTABLE_ENTRY_LEN
-
-static uint32_t get_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
 
 static bool all_ff(const uint8_t *p, size_t n)
 {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "esptool.h"
 
 struct input {
@@ -27,11 +28,6 @@ static int cmp_input(const void *x, const void *y)
     return a->addr < b->addr ? -1 : a->addr > b->addr;
 }
 
-static void put32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
-}
-
 static int write_uf2(FILE *f, const struct input *in, int n, uint32_t family, bool md5,
                      uint32_t chunk)
 {
@@ -43,22 +39,22 @@ static int write_uf2(FILE *f, const struct input *in, int n, uint32_t family, bo
             size_t off = (size_t)b * chunk;
             uint32_t len = (uint32_t)(in[k].len - off < chunk ? in[k].len - off : chunk);
             uint32_t addr = in[k].addr + (uint32_t)off;
-            put32(blk, 0x0A324655);
-            put32(blk + 4, 0x9E5D5157);
-            put32(blk + 8, 0x2000u | (md5 ? 0x4000u : 0));
-            put32(blk + 12, addr);
-            put32(blk + 16, len);
-            put32(blk + 20, b);
-            put32(blk + 24, blocks);
-            put32(blk + 28, family);
+            put_le32(blk, 0x0A324655);
+            put_le32(blk + 4, 0x9E5D5157);
+            put_le32(blk + 8, 0x2000u | (md5 ? 0x4000u : 0));
+            put_le32(blk + 12, addr);
+            put_le32(blk + 16, len);
+            put_le32(blk + 20, b);
+            put_le32(blk + 24, blocks);
+            put_le32(blk + 28, family);
             memcpy(blk + 32, in[k].data + off, len);
             if (md5) {
-                put32(blk + 32 + len, addr);
-                put32(blk + 36 + len, len);
+                put_le32(blk + 32 + len, addr);
+                put_le32(blk + 36 + len, len);
                 unsigned ml = 16;
                 EVP_Digest(in[k].data + off, len, blk + 40 + len, &ml, EVP_md5(), NULL);
             }
-            put32(blk + 508, 0x0AB16F30);
+            put_le32(blk + 508, 0x0AB16F30);
             if (fwrite(blk, 1, sizeof blk, f) != sizeof blk)
                 return -1;
         }
