@@ -492,17 +492,11 @@ static int read_stream(struct loader *l, uint32_t addr, uint8_t *out, uint32_t l
 }
 
 /* Stop a stream the stub may still be sending (any frame that is not an
- * ack ends it, and it answers with its MD5 frame), then get in step. */
+ * ack ends it, and it answers with its MD5 frame), then get in step: the
+ * same SYNC-between-resyncs as before restarting a write. */
 static int read_abort(struct loader *l, struct err *e)
 {
-    uint8_t d[36] = { 0x07, 0x07, 0x12, 0x20 };
-    memset(d + 4, 0x55, 32);
-    if (loader_resync(l, e) != 0 || loader_send_command(l, LOADER_SYNC, d, sizeof d, 0, e) != 0 ||
-        loader_resync(l, e) != 0) {
-        l->fail = LOADER_FAIL_PORT;
-        return -1;
-    }
-    return 0;
+    return clear_pending(l, e);
 }
 
 /* Reads go in chunks, each checked by an MD5 before the next: a byte

@@ -173,6 +173,25 @@ static uint8_t *padded_copy(const struct pair *p, uint32_t *len)
     return b;
 }
 
+/* The bytes to send or compare for one ADDR FILE pair: padded, and with the
+ * bootloader header patched as --flash_mode/--flash_freq/--flash_size say.
+ * NULL with e filled on failure. */
+static uint8_t *prepared(struct loader *l, const struct flash_args *a, const struct pair *p,
+                         bool verify, uint32_t *len, struct err *e)
+{
+    uint8_t *buf = padded_copy(p, len);
+    if (!buf) {
+        err_set(e, "out of memory");
+        return NULL;
+    }
+    if (es_patch_header(l->chip, p->addr, buf, *len, a->mode, a->freq, a->size, l->flash_size,
+                        verify, e) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
 int es_cmd_write_flash(struct esptool *t, int argc, char **argv, struct err *e)
 {
     struct flash_args a;
@@ -204,16 +223,9 @@ int es_cmd_write_flash(struct esptool *t, int argc, char **argv, struct err *e)
     for (int i = 0; i < a.n; i++) {
         struct pair *p = &a.p[i];
         uint32_t len;
-        uint8_t *buf = padded_copy(p, &len);
-        if (!buf) {
-            err_set(e, "out of memory");
+        uint8_t *buf = prepared(l, &a, p, false, &len, e);
+        if (!buf)
             goto out;
-        }
-        if (es_patch_header(l->chip, p->addr, buf, len, a.mode, a.freq, a.size, l->flash_size,
-                            false, e) != 0) {
-            free(buf);
-            goto out;
-        }
         uint32_t start = p->addr & ~0xFFFu;
         uint32_t end = (p->addr + len + 0xFFF) & ~0xFFFu;
         if (p->addr != start)
@@ -267,16 +279,9 @@ int es_cmd_verify_flash(struct esptool *t, int argc, char **argv, struct err *e)
     for (int i = 0; i < a.n; i++) {
         struct pair *p = &a.p[i];
         uint32_t len;
-        uint8_t *buf = padded_copy(p, &len);
-        if (!buf) {
-            err_set(e, "out of memory");
+        uint8_t *buf = prepared(l, &a, p, true, &len, e);
+        if (!buf)
             goto out;
-        }
-        if (es_patch_header(l->chip, p->addr, buf, len, a.mode, a.freq, a.size, l->flash_size,
-                            true, e) != 0) {
-            free(buf);
-            goto out;
-        }
         es_print("Verifying 0x%x (%u) bytes @ 0x%08x in flash against %s...", (unsigned)len,
                  (unsigned)len, (unsigned)p->addr, p->file);
         uint8_t want[16], got[16];
