@@ -25,7 +25,8 @@ struct fwgen_opts {
     const struct chip *chip;
     uint32_t flash_size;      /* header flash size; default 4 MB */
     enum fwgen_table table;
-    uint32_t app_size;        /* approximate app image length; default 0x198000 (MicroPython 1.26 ESP32_GENERIC is about that) */
+    uint32_t app_size;        /* approximate app image length; default 0x198000,
+                                 about what MicroPython's ESP32_GENERIC app is */
     bool full_dump;           /* start the output at flash 0x0, not the bootloader */
     bool pad_to_flash;        /* pad with 0xFF to the flash size (a full dump) */
     uint32_t seed;
