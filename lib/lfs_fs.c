@@ -1068,9 +1068,16 @@ int lfs_remove(struct lfs *fs, const char *path, struct err *e)
     return rc;
 }
 
-int lfs_remove_recursive(struct lfs *fs, const char *path, struct err *e)
+/* Deeper than this is a damaged filesystem (a directory that contains
+ * itself), not a tree anyone made: stop instead of exhausting the stack. */
+#define LFS_REMOVE_MAX_DEPTH 128
+
+static int remove_tree(struct lfs *fs, const char *path, int depth, struct err *e)
 {
     struct lfs_info info;
+    if (depth > LFS_REMOVE_MAX_DEPTH)
+        return lfs_fail(fs, e, LFS_ERR_CORRUPT, "%s: directories nested deeper than %d levels "
+                        "(a damaged filesystem?)", path, LFS_REMOVE_MAX_DEPTH);
     if (lfs_stat(fs, path, &info, e))
         return -1;
     if (info.type == LFS_TYPE_DIR) {
@@ -1086,7 +1093,7 @@ int lfs_remove_recursive(struct lfs *fs, const char *path, struct err *e)
                 return lfs_fail(fs, e, LFS_ERR_NOMEM, "out of memory");
             }
             snprintf(sub, len, "%s/%s", path, v[i].name);
-            int r = lfs_remove_recursive(fs, sub, e);
+            int r = remove_tree(fs, sub, depth + 1, e);
             free(sub);
             if (r) {
                 free(v);
@@ -1098,6 +1105,11 @@ int lfs_remove_recursive(struct lfs *fs, const char *path, struct err *e)
             return 0;   /* the root itself stays */
     }
     return lfs_remove(fs, path, e);
+}
+
+int lfs_remove_recursive(struct lfs *fs, const char *path, struct err *e)
+{
+    return remove_tree(fs, path, 0, e);
 }
 
 /* Is path b inside directory path a (component-wise)? */
