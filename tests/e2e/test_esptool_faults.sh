@@ -13,7 +13,10 @@ emu_require
 emu_require_esptool
 
 "$FWGEN" --chip esp32 -o fw.bin                    # 1.7 MB, deflates to ~1.6 MB
-head -c 65536 /dev/urandom > small.bin
+# Deterministic data (fwgen's pseudo-random app bytes), so a fault seed hits
+# the same bytes on every run and a pass is reproducible.
+"$FWGEN" --chip esp32 --app-only --app-size 0x11000 --seed 11 -o small.src
+head -c 65536 small.src > small.bin
 
 # write_once TRANSPORT FAULTS FILE ADDR [esptool options]: one faulty run.
 write_once() {
@@ -73,7 +76,8 @@ emu_stop
 
 # Reading: the data file holds exactly the flash bytes.
 emu_start pty esp32 "$(emu_fresh_flash)" --faults "drop=0.000003,corrupt=0.000003,seed=9"
-head -c $((0x100000)) /dev/urandom > seed.bin
+"$FWGEN" --chip esp32 --app-only --app-size 0x101000 --seed 12 -o seed.src
+head -c $((0x100000)) seed.src > seed.bin
 dd if=seed.bin of="$EMU_FLASH" conv=notrunc status=none
 run timeout 50 "$ESPTOOL" -p "$EMU_PORT" read_flash 0 0x100000 back.bin
 check "read under noise completes ($ERR)" test "$RC" = 0
