@@ -52,3 +52,16 @@ const char *test_tmpdir(void)
     }
     return path;
 }
+
+size_t test_unhex(const char *s, uint8_t *out, size_t cap)
+{
+    size_t n = 0;
+    while (s[0] && s[1] && n < cap) {
+        unsigned v;
+        if (sscanf(s, "%2x", &v) != 1)
+            break;
+        out[n++] = (uint8_t)v;
+        s += 2;
+    }
+    return n;
+}

@@ -15,6 +15,9 @@ const char *shared_path(const char *rel);
 void require_shared(const char *rel);
 /* Read a whole file into a malloc'd buffer; aborts the test on failure. */
 uint8_t *read_whole(const char *path, size_t *len);
+/* Hex text ("c00100...") to bytes; stops at the first non-hex pair.
+ * Returns the byte count (at most cap). */
+size_t test_unhex(const char *s, uint8_t *out, size_t cap);
 /* Make a fresh temporary directory for this test; returns its path. */
 const char *test_tmpdir(void);
 

@@ -12,19 +12,6 @@
 
 /* ---- replay of ../shared/fixtures/rom-transcripts ----------------------- */
 
-static size_t unhex(const char *s, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    while (s[0] && s[1] && n < cap) {
-        unsigned v;
-        if (sscanf(s, "%2x", &v) != 1)
-            break;
-        out[n++] = (uint8_t)v;
-        s += 2;
-    }
-    return n;
-}
-
 /* Feed every "> hex" line and compare the chip's answer with the "< hex"
  * line that follows, byte for byte.  Returns how many exchanges matched. */
 static int replay(const char *chip, const char *file)
@@ -44,10 +31,10 @@ static int replay(const char *chip, const char *file)
         if (!strncmp(line, "## ", 3)) {
             snprintf(section, sizeof section, "%.100s", line + 3);
         } else if (!strncmp(line, "> ", 2)) {
-            size_t n = unhex(line + 2, want, sizeof want);
+            size_t n = test_unhex(line + 2, want, sizeof want);
             emu_rx(emu, want, n);
         } else if (!strncmp(line, "< ", 2) || !strcmp(line, "<")) {
-            size_t w = strlen(line) > 2 ? unhex(line + 2, want, sizeof want) : 0;
+            size_t w = strlen(line) > 2 ? test_unhex(line + 2, want, sizeof want) : 0;
             size_t g = collect_raw(emu, got, sizeof got);
             if (w == 0 && !strcmp(chip, "esp32") && !strcmp(section, "SYNC again")) {
                 /* In QEMU the ESP32 ROM did not answer after CHANGE_BAUDRATE:
@@ -507,7 +494,7 @@ static void test_change_baudrate(void **state)
 static void expect_raw(struct emu *emu, const char *what, const char *hex, int times)
 {
     static uint8_t want[4096], got[8192];
-    size_t w = unhex(hex, want, sizeof want);
+    size_t w = test_unhex(hex, want, sizeof want);
     size_t g = collect_raw(emu, got, sizeof got);
     int ok = g == w * (size_t)times;
     for (int i = 0; ok && i < times; i++)
@@ -607,7 +594,7 @@ static void expect_frame(struct emu *emu, const char *what, const char *hex)
 {
     struct frames fr;
     uint8_t want[256];
-    size_t w = unhex(hex, want, sizeof want);
+    size_t w = test_unhex(hex, want, sizeof want);
     collect(emu, &fr);
     if (fr.n != 1 || fr.len[0] != w || memcmp(fr.f[0], want, w)) {
         fprintf(stderr, "%s: want %s, got %zu frames:", what, hex, fr.n);

@@ -15,6 +15,7 @@
 
 #include "emu.h"
 #include "loader.h"
+#include "fake_port.h"
 #include "testutil.h"
 
 /* ---- fake port: answers frames from the transcript, in any order ---- */
@@ -30,36 +31,14 @@ struct step {
 };
 
 struct fake {
-    struct port base;
+    struct fake_port fp;         /* first: the port the loader uses */
     struct step steps[MAX_STEPS];
     int n;
-    uint8_t out[16384];
-    size_t out_len, out_pos;
     uint8_t tx[4096];
     size_t tx_len;
     int unexpected;
     uint8_t last_unexpected_op;
 };
-
-static size_t unhex(const char *s, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    while (s[0] && s[1] && n < cap) {
-        unsigned v;
-        if (sscanf(s, "%2x", &v) != 1)
-            break;
-        out[n++] = (uint8_t)v;
-        s += 2;
-    }
-    return n;
-}
-
-static void queue(struct fake *f, const uint8_t *b, size_t n)
-{
-    assert_true(f->out_len + n <= sizeof f->out);
-    memcpy(f->out + f->out_len, b, n);
-    f->out_len += n;
-}
 
 /* A frame the script does not know: READ_REG/WRITE_REG/SPI_ATTACH get a
  * plain ROM "OK" (value 0), anything else is counted as unexpected. */
@@ -73,7 +52,7 @@ static void generic_reply(struct fake *f, const uint8_t *frame, size_t n)
     if (op == LOADER_READ_REG || op == LOADER_WRITE_REG || op == LOADER_SPI_ATTACH ||
         op == LOADER_SPI_SET_PARAMS) {
         uint8_t r[] = { 0xC0, 0x01, op, 0x04, 0x00, 0, 0, 0, 0, 0, 0, 0, 0, 0xC0 };
-        queue(f, r, sizeof r);
+        fake_port_queue(&f->fp, r, sizeof r);
         return;
     }
     f->unexpected++;
@@ -87,7 +66,7 @@ static void on_frame(struct fake *f, const uint8_t *frame, size_t n)
         if (!s->used && s->req_len == n && memcmp(s->req, frame, n) == 0) {
             /* SYNC may be sent again: keep its step reusable. */
             s->used = !(n > 2 && frame[2] == LOADER_SYNC);
-            queue(f, s->resp, s->resp_len);
+            fake_port_queue(&f->fp, s->resp, s->resp_len);
             return;
         }
     }
@@ -110,42 +89,6 @@ static int f_write(struct port *p, const void *buf, size_t len, struct err *e)
     return 0;
 }
 
-static int f_read(struct port *p, void *buf, size_t len, int timeout_ms, struct err *e)
-{
-    (void)e;
-    struct fake *f = (struct fake *)p;
-    if (f->out_pos == f->out_len) {
-        port_sleep_ms(timeout_ms < 2 ? (unsigned)timeout_ms : 2);
-        return 0;
-    }
-    size_t n = f->out_len - f->out_pos;
-    if (n > len)
-        n = len;
-    memcpy(buf, f->out + f->out_pos, n);
-    f->out_pos += n;
-    return (int)n;
-}
-
-static int f_baud(struct port *p, uint32_t baud, struct err *e)
-{
-    (void)e;
-    p->baud = baud;
-    return 0;
-}
-
-static int f_lines(struct port *p, bool dtr, bool rts, struct err *e)
-{
-    (void)p, (void)dtr, (void)rts, (void)e;
-    return 0;
-}
-
-static void f_close(struct port *p)
-{
-    (void)p;   /* owned by the test */
-}
-
-static const struct port_ops fake_ops = { f_read, f_write, f_baud, f_lines, f_close };
-
 /* Load "> req" / "< resp" pairs from a transcript file. */
 static struct fake *load_transcript(const char *rel)
 {
@@ -155,17 +98,17 @@ static struct fake *load_transcript(const char *rel)
     text = realloc(text, len + 1);
     text[len] = '\0';
     struct fake *f = calloc(1, sizeof *f);
-    f->base.ops = &fake_ops;
-    f->base.baud = 115200;
-    snprintf(f->base.name, sizeof f->base.name, "fake:%s", rel);
+    char name[256];
+    snprintf(name, sizeof name, "fake:%s", rel);
+    fake_port_init(&f->fp, name, f_write);
     char *save = NULL;
     struct step *cur = NULL;
     for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
         if (line[0] == '>' && f->n < MAX_STEPS) {
             cur = &f->steps[f->n++];
-            cur->req_len = unhex(line + 2, cur->req, sizeof cur->req);
+            cur->req_len = test_unhex(line + 2, cur->req, sizeof cur->req);
         } else if (line[0] == '<' && cur) {
-            cur->resp_len = unhex(line + 2, cur->resp, sizeof cur->resp);
+            cur->resp_len = test_unhex(line + 2, cur->resp, sizeof cur->resp);
             cur = NULL;
         }
     }
@@ -178,8 +121,8 @@ static void add_step(struct fake *f, const char *req_hex, const char *resp_hex)
 {
     assert_true(f->n < MAX_STEPS);
     struct step *s = &f->steps[f->n++];
-    s->req_len = unhex(req_hex, s->req, sizeof s->req);
-    s->resp_len = unhex(resp_hex, s->resp, sizeof s->resp);
+    s->req_len = test_unhex(req_hex, s->req, sizeof s->req);
+    s->resp_len = test_unhex(resp_hex, s->resp, sizeof s->resp);
     s->used = false;
 }
 
@@ -193,7 +136,7 @@ static struct loader *open_rom(struct fake *f)
     struct loader *l = NULL;
     struct err e;
     err_clear(&e);
-    int rc = loader_open_port(&l, &f->base, &o, &e);
+    int rc = loader_open_port(&l, &f->fp.base, &o, &e);
     if (rc != 0)
         fail_msg("loader_open_port: %s", e.msg);
     return l;

@@ -23,8 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fake_port.h"
 #include "loader.h"
 #include "slip.h"
+#include "testutil.h"
 
 /* ---- recorded frames (hex, SLIP-encoded as on the wire) ---- */
 
@@ -83,9 +85,7 @@ static uint8_t pattern(size_t i) { return (uint8_t)(i * 7 + 3); }
 /* ---- fake port ---- */
 
 struct fake {
-    struct port base;
-    uint8_t out[65536];
-    size_t out_len, out_pos;
+    struct fake_port fp;         /* first: the port the loader uses */
     struct slip_decoder dec;
     uint8_t frame[2048];
     int epoch;              /* FLASH_BEGINs seen */
@@ -95,29 +95,11 @@ struct fake {
     int md5_asked;
 };
 
-static size_t unhex(const char *s, uint8_t *out, size_t cap)
-{
-    size_t n = 0;
-    while (s[0] && s[1] && n < cap) {
-        unsigned v;
-        if (sscanf(s, "%2x", &v) != 1)
-            break;
-        out[n++] = (uint8_t)v;
-        s += 2;
-    }
-    return n;
-}
-
-static void queue_hex(struct fake *f, const char *hex)
-{
-    f->out_len += unhex(hex, f->out + f->out_len, sizeof f->out - f->out_len);
-}
-
 /* Decode a recorded SLIP request into its payload. */
 static size_t decode_req(const char *hex, uint8_t *out, size_t cap)
 {
     uint8_t raw[256];
-    size_t n = unhex(hex, raw, sizeof raw);
+    size_t n = test_unhex(hex, raw, sizeof raw);
     struct slip_decoder d;
     slip_decoder_init(&d, out, cap);
     for (size_t i = 0; i < n; i++)
@@ -141,12 +123,12 @@ static void on_flash_data(struct fake *f, const uint8_t *fr, size_t n)
     assert_int_equal(fr[4], chk);
     if (f->epoch == 1) {
         /* The ROM took seq 0 (damaged) and now wants seq 1. */
-        queue_hex(f, f->data_in_epoch1++ == 0 ? DATA_CHK : DATA_SEQ);
+        fake_port_queue_hex(&f->fp, f->data_in_epoch1++ == 0 ? DATA_CHK : DATA_SEQ);
         return;
     }
     assert_int_equal(seq, (uint32_t)f->data_in_epoch2);
     f->data_in_epoch2++;
-    queue_hex(f, DATA_OK);
+    fake_port_queue_hex(&f->fp, DATA_OK);
 }
 
 /* READ_REG and WRITE_REG the recording has no answer for (eFuse and SPI
@@ -157,7 +139,7 @@ static bool generic(struct fake *f, const uint8_t *fr, size_t n)
         return false;
     char hex[40];
     snprintf(hex, sizeof hex, "c001%02x0400000000000000000000c0", fr[1]);
-    queue_hex(f, hex);
+    fake_port_queue_hex(&f->fp, hex);
     return true;
 }
 
@@ -177,7 +159,7 @@ static void on_frame(struct fake *f, const uint8_t *fr, size_t n)
         if (fr[1] == LOADER_SPI_FLASH_MD5 && fr[9] == 0xE0 && fr[13] == 0x10)
             f->md5_asked++;
         for (int k = 0; k < recs[i].times; k++)
-            queue_hex(f, recs[i].resp);
+            fake_port_queue_hex(&f->fp, recs[i].resp);
         return;
     }
     if (!generic(f, fr, n))
@@ -195,49 +177,10 @@ static int f_write(struct port *p, const void *buf, size_t len, struct err *e)
     return 0;
 }
 
-static int f_read(struct port *p, void *buf, size_t len, int timeout_ms, struct err *e)
-{
-    (void)e;
-    struct fake *f = (struct fake *)p;
-    if (f->out_pos == f->out_len) {
-        f->out_pos = f->out_len = 0;
-        port_sleep_ms(timeout_ms < 2 ? (unsigned)timeout_ms : 2);
-        return 0;
-    }
-    size_t n = f->out_len - f->out_pos;
-    if (n > len)
-        n = len;
-    memcpy(buf, f->out + f->out_pos, n);
-    f->out_pos += n;
-    return (int)n;
-}
-
-static int f_baud(struct port *p, uint32_t baud, struct err *e)
-{
-    (void)e;
-    p->baud = baud;
-    return 0;
-}
-
-static int f_lines(struct port *p, bool dtr, bool rts, struct err *e)
-{
-    (void)p, (void)dtr, (void)rts, (void)e;
-    return 0;
-}
-
-static void f_close(struct port *p)
-{
-    (void)p;   /* owned by the test */
-}
-
-static const struct port_ops fake_ops = { f_read, f_write, f_baud, f_lines, f_close };
-
 static struct fake *new_fake(void)
 {
     struct fake *f = calloc(1, sizeof *f);
-    f->base.ops = &fake_ops;
-    f->base.baud = 115200;
-    snprintf(f->base.name, sizeof f->base.name, "fake:qemu-esp32-rom");
+    fake_port_init(&f->fp, "fake:qemu-esp32-rom", f_write);
     slip_decoder_init(&f->dec, f->frame, sizeof f->frame);
     return f;
 }
@@ -253,7 +196,7 @@ static struct loader *open_rom(struct fake *f)
     struct loader *l = NULL;
     struct err e;
     err_clear(&e);
-    if (loader_open_port(&l, &f->base, &o, &e) != 0)
+    if (loader_open_port(&l, &f->fp.base, &o, &e) != 0)
         fail_msg("loader_open_port: %s", e.msg);
     return l;
 }
