@@ -289,6 +289,17 @@ static void session_end(struct serve *s, const char *why)
         g_stop = 1;
 }
 
+/* A read or write on the connection failed: a transient error is tried
+ * again on the next poll; anything else ends the session (EIO is how a pty
+ * says its other side was closed). */
+static void io_failed(struct serve *s)
+{
+    if (errno == EAGAIN || errno == EINTR)
+        return;
+    session_end(s, s->cfg->transport == ESPEMU_PTY && errno == EIO ? "pty closed"
+                                                                   : strerror(errno));
+}
+
 /* pty: is a program holding the slave open? */
 static bool pty_peer_open(struct serve *s)
 {
@@ -379,12 +390,7 @@ static void read_host(struct serve *s, uint64_t now)
         return;
     }
     if (r < 0) {
-        if (errno == EAGAIN || errno == EINTR)
-            return;
-        if (s->cfg->transport == ESPEMU_PTY && errno == EIO)
-            session_end(s, "pty closed");
-        else
-            session_end(s, strerror(errno));
+        io_failed(s);
         return;
     }
     size_t n = (size_t)r;
@@ -448,12 +454,7 @@ static void flush_wbuf(struct serve *s)
     while (s->wlen > 0) {
         ssize_t w = write(s->fd, s->wbuf, s->wlen);
         if (w < 0) {
-            if (errno == EAGAIN || errno == EINTR)
-                return;
-            if (s->cfg->transport == ESPEMU_PTY && errno == EIO)
-                session_end(s, "pty closed");
-            else
-                session_end(s, strerror(errno));
+            io_failed(s);
             return;
         }
         memmove(s->wbuf, s->wbuf + w, s->wlen - (size_t)w);
