@@ -8,10 +8,12 @@ target_link_libraries(testsupport PUBLIC mpi ${CMOCKA_LIB})
 # Where the shared conformance fixtures live; tests skip with a message when absent.
 get_filename_component(MPI_SHARED_DIR ${CMAKE_SOURCE_DIR}/../shared ABSOLUTE)
 
-file(GLOB UNIT_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/unit/test_*.c)
+file(GLOB_RECURSE UNIT_TESTS CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/tests/unit/test_*.c)
 foreach(src ${UNIT_TESTS})
   get_filename_component(name ${src} NAME_WE)
+  get_filename_component(dir ${src} DIRECTORY)
   add_executable(${name} ${src})
+  target_include_directories(${name} PRIVATE ${dir})
   target_link_libraries(${name} PRIVATE testsupport)
   add_test(NAME unit.${name} COMMAND ${name})
   set_tests_properties(unit.${name} PROPERTIES
