@@ -7,7 +7,6 @@
 #include "stub.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,36 +20,6 @@ void loader_opts_init(struct loader_opts *o)
     o->before = LOADER_BEFORE_DEFAULT;
     o->after = LOADER_AFTER_HARD_RESET;
     o->connect_attempts = 7;
-}
-
-void loader_note(struct loader *l, const char *fmt, ...)
-{
-    if (!l->o.log)
-        return;
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    l->o.log(l->o.ctx, msg);
-}
-
-unsigned loader_timeout_per_mb(unsigned secs_per_mb, uint32_t bytes)
-{
-    double ms = (double)secs_per_mb * bytes / 1e6 * 1000.0;
-    if (ms < LOADER_DEFAULT_TIMEOUT)
-        ms = LOADER_DEFAULT_TIMEOUT;
-    if (ms > LOADER_MAX_TIMEOUT)
-        ms = LOADER_MAX_TIMEOUT;
-    return (unsigned)ms;
-}
-
-uint32_t loader_checksum(const uint8_t *d, size_t n)
-{
-    uint8_t c = 0xEF;
-    for (size_t i = 0; i < n; i++)
-        c ^= d[i];
-    return c;
 }
 
 static bool is_scheme(const struct port *p, const char *scheme)
