@@ -19,4 +19,4 @@ add_custom_command(
           ${CMAKE_SOURCE_DIR}/stubs/package-lock.json
   COMMENT "Embedding flasher stubs from esptool-js"
   VERBATIM)
-target_sources(mpi PRIVATE ${STUB_GEN_C})
+target_sources(mpi_loader PRIVATE ${STUB_GEN_C})

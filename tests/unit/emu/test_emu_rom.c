@@ -906,6 +906,20 @@ static void test_parse_size(void **state)
     assert_non_null(strstr(e.msg, "esp31"));
 }
 
+/* The emulator takes a chip name as users spell it. */
+static void test_chip_name_spellings(void **state)
+{
+    (void)state;
+    struct emu_options eo = { .chip = "ESP32-C3" };
+    struct err e;
+    struct emu *emu = emu_open(&eo, &e);
+    assert_non_null(emu);
+    assert_string_equal(emu_chip_name(emu), "esp32c3");
+    emu_close(emu);
+    eo.chip = "esp32-c33";
+    assert_null(emu_open(&eo, &e));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -932,6 +946,7 @@ int main(void)
         cmocka_unit_test(test_flash_end_runs_app),
         cmocka_unit_test(test_flash_file_created_erased_and_written_through),
         cmocka_unit_test(test_parse_size),
+        cmocka_unit_test(test_chip_name_spellings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,5 @@
 /* The firmware model over a file flash: layout detection for every chip and
- * kind, pseudo partitions, implicit vfs, the file flash's semantics, and the
- * table plan's erase rules (reference §5.4 minus its bugs). */
+ * kind, pseudo partitions, implicit vfs and the file flash's semantics. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,27 +9,14 @@
 #include <cmocka.h>
 
 #include "firmware.h"
+#include "firmware_fixture.h"
 #include "flash_file.h"
-#include "fwgen.h"
-#include "layout.h"
-#include "op_table.h"
 
 static void load(struct firmware *fw, const char *chip, enum fwgen_table table, bool dump)
 {
     struct fwgen_opts o = { .chip = chip_by_name(chip), .flash_size = 0x400000, .table = table,
                             .full_dump = dump, .pad_to_flash = dump };
-    uint8_t *buf;
-    size_t len;
-    uint32_t base;
-    struct err e;
-    enum firmware_kind kind;
-    uint32_t detected;
-    assert_int_equal(fwgen_firmware(&o, &buf, &len, &base, &e), 0);
-    assert_int_equal(firmware_detect(buf, len, &kind, &detected, &e), 0);
-    assert_int_equal(detected, base);
-    struct flash *f = flash_file_new(buf, len, base, 0x400000, chip, kind == FW_IMAGE, &e);
-    assert_non_null(f);
-    assert_int_equal(firmware_load(fw, f, kind, NULL, &e), 0);
+    fixture_firmware(fw, &o, chip);
 }
 
 static void test_every_chip_both_kinds(void **state)
@@ -109,49 +95,6 @@ static void test_file_flash_semantics(void **state)
     flash_destroy(f);
 }
 
-static void test_plan_erase_rules(void **state)
-{
-    (void)state;
-    struct firmware fw;
-    struct err e;
-    struct table_plan *plan = malloc(sizeof *plan);
-    load(&fw, "esp32", FWGEN_TABLE_V125, false);
-    struct ptable t = fw.table;
-    /* Rename only: nothing erased. */
-    assert_int_equal(layout_rename(&t, "vfs", "ffat", &e), 0);
-    assert_int_equal(op_table_plan(&fw, &t, fw.flash_size, plan, &e), 0);
-    assert_true(plan->table_changed);
-    assert_int_equal(plan->n_erase, 0);
-    /* Grow the filesystem in place (-f 8M --resize vfs=0): warning only. */
-    t = fw.table;
-    assert_int_equal(layout_resize(&t, "vfs", 0, 0x800000, &e), 0);
-    assert_int_equal(op_table_plan(&fw, &t, 0x800000, plan, &e), 0);
-    assert_int_equal(plan->n_erase, 0);
-    assert_int_equal(plan->n_grown, 1);
-    assert_true(plan->size_changed);
-    /* Shrink nvs: erased whole (small). Shrink vfs: first 16 KiB. */
-    t = fw.table;
-    assert_int_equal(layout_resize(&t, "nvs", 0x5000, fw.flash_size, &e), 0);
-    assert_int_equal(layout_resize(&t, "vfs", 0x100000, fw.flash_size, &e), 0);
-    assert_int_equal(op_table_plan(&fw, &t, fw.flash_size, plan, &e), 0);
-    assert_int_equal(plan->n_erase, 2);
-    assert_string_equal(plan->erase[0].part.name, "nvs");
-    assert_int_equal(plan->erase[0].len, 0x5000);
-    assert_int_equal(plan->erase[1].len, 0x4000);
-    /* The app does not fit a smaller factory: refused. */
-    t = fw.table;
-    assert_int_equal(layout_app_size(&t, 0x100000, fw.flash_size, &e), 0);
-    assert_int_equal(op_table_plan(&fw, &t, fw.flash_size, plan, &e), -1);
-    assert_non_null(strstr(e.msg, "factory"));
-    /* Moving the first app partition is refused. */
-    t = fw.table;
-    t.p[2].offset = 0x20000;
-    t.p[2].size = 0x1e0000;
-    assert_int_equal(op_table_plan(&fw, &t, fw.flash_size, plan, &e), -1);
-    free(plan);
-    firmware_close(&fw);
-}
-
 static void test_detect_rejects(void **state)
 {
     (void)state;
@@ -174,7 +117,6 @@ int main(void)
         cmocka_unit_test(test_every_chip_both_kinds),
         cmocka_unit_test(test_implicit_vfs),
         cmocka_unit_test(test_file_flash_semantics),
-        cmocka_unit_test(test_plan_erase_rules),
         cmocka_unit_test(test_detect_rejects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

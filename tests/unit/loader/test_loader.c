@@ -13,7 +13,6 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "emu.h"
 #include "loader.h"
 #include "fake_port.h"
 #include "testutil.h"
@@ -317,27 +316,6 @@ static void test_error_text(void **state)
 }
 
 /* One name comparison for the loader's chip table and the emulator's. */
-static void test_chip_names(void **state)
-{
-    (void)state;
-    assert_true(chip_name_eq("ESP32-S3", "esp32s3"));
-    assert_true(chip_name_eq("esp32-c61", "ESP32C61"));
-    assert_true(chip_name_eq("esp32", "esp32"));
-    assert_false(chip_name_eq("esp32", "esp32s3"));
-    assert_false(chip_name_eq("esp32c6", "esp32c61"));
-    assert_false(chip_name_eq("", "esp32"));
-    assert_ptr_equal(chip_by_name("ESP32-C3"), chip_by_name("esp32c3"));
-    assert_null(chip_by_name("esp33"));
-    struct emu_options eo = { .chip = "ESP32-C3" };
-    struct err e;
-    struct emu *emu = emu_open(&eo, &e);
-    assert_non_null(emu);
-    assert_string_equal(emu_chip_name(emu), "esp32c3");
-    emu_close(emu);
-    eo.chip = "esp32-c33";
-    assert_null(emu_open(&eo, &e));
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -345,7 +323,6 @@ int main(void)
         cmocka_unit_test(test_reset_run),
         cmocka_unit_test(test_size_from_id),
         cmocka_unit_test(test_error_text),
-        cmocka_unit_test(test_chip_names),
         cmocka_unit_test(test_esp32_rom),
         cmocka_unit_test(test_esp32c3_rom),
     };

@@ -20,7 +20,7 @@
 
 #include "firmware.h"
 #include "flash_file.h"
-#include "fwgen.h"
+#include "firmware_fixture.h"
 #include "lfs_priv.h"
 #include "op_fs.h"
 
@@ -34,16 +34,8 @@ static void load_fw(struct firmware *fw, enum fwgen_table table, uint32_t flash_
 {
     struct fwgen_opts o = { .chip = chip_by_name("esp32"), .flash_size = flash_size,
                             .table = table };
-    uint8_t *buf;
-    size_t len;
-    uint32_t base;
+    fixture_firmware(fw, &o, "fw");
     struct err e;
-    enum firmware_kind kind;
-    assert_int_equal(fwgen_firmware(&o, &buf, &len, &base, &e), 0);
-    assert_int_equal(firmware_detect(buf, len, &kind, &base, &e), 0);
-    struct flash *f = flash_file_new(buf, len, base, flash_size, "fw", kind == FW_IMAGE, &e);
-    assert_non_null(f);
-    assert_int_equal(firmware_load(fw, f, kind, NULL, &e), 0);
     if (vfs)
         assert_int_equal(firmware_find_part(fw, "vfs", vfs, &e), 0);
 }
