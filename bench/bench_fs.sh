@@ -1,14 +1,11 @@
 #!/bin/bash
-# Build and run the littlefs benchmark against a build directory's libmpi.a.
+# Run the littlefs benchmark (bench_fs.c, built by CMake as bench_fs).
 #   bench/bench_fs.sh [BUILD_DIR] [RUNS]
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build}
 runs=${2:-21}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-cc -O2 $(for d in "$here"/../lib/*/; do printf -- "-I%s " "$d"; done) -I"$here" "$here/bench_fs.c" "$build/libmpi.a" -lz -lcrypto -lm -o "$tmp/bench_fs"
-mkdir -p "$tmp/out"
+cmake --build "$build" --target bench_fs >/dev/null
 dest=${TMPDIR:-/tmp}/bench_fs_extract.$$
-"$tmp/bench_fs" "$runs" "$dest"
+"$build/bench_fs" "$runs" "$dest"
 rm -rf "$dest"
