@@ -1,5 +1,5 @@
 /* fwgen: write a realistic, deterministic ESP32-family firmware image for
- * tests, benchmarks and the README demo (see lib/fwgen.h).
+ * tests, benchmarks and the README demo (see lib/fwgen/fwgen.h).
  *   fwgen --chip esp32 [--flash-size 4M] [--table v1.25|v1.26|ota]
  *         [--app-size N] [--dump] [--pad] [--seed N] [--app-only] -o FILE */
 #include <stdio.h>

@@ -9,7 +9,13 @@
  *   lfs_fs.c     mount, format, gstate, path lookup, mkdir/remove/rename,
  *                relocation fix-ups, orphans, grow
  *   lfs_file.c   file handles
- *   lfs_fsck.c   the checker */
+ *   lfs_fsck.c   the checker
+ *
+ * These files call each other in both directions (the allocator traverses
+ * metadata and files, commits allocate, relocation reaches back into the
+ * filesystem): they are one algorithm split into readable parts, not
+ * separate modules, so the cycles stay inside this folder.  Nothing outside
+ * lib/littlefs includes this header. */
 #ifndef MPI_LFS_PRIV_H
 #define MPI_LFS_PRIV_H
 

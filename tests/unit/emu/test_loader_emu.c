@@ -1,5 +1,5 @@
 /* The loader and the device flash against the emulated chip in-process
- * (lib/emu.h, emu_port_open): reset through the emulated auto-reset circuit,
+ * (lib/emu/emu.h, emu_port_open): reset through the emulated auto-reset circuit,
  * sync, detection, stub upload and reuse, ROM-only paths, deflate writes
  * with MD5, READ_FLASH, erase, read-modify-write through flash_device, and
  * an injected write fault reported with its address. */

@@ -1,4 +1,4 @@
-/* The --fs operations (lib/op_fs.h) on generated firmware files: get/put
+/* The --fs operations (lib/ops/op_fs.h) on generated firmware files: get/put
  * round trip with mtimes, get confined to DEST against crafted names and
  * planted symbolic links, put errors, grow limits, mkfs only on data
  * partitions, batched writes flushed once, ls order, and the block count of
