@@ -1,6 +1,11 @@
-/* Internals shared by lib/emu*.c: the per-chip facts the emulator needs
- * (emu_chip.c), the flash file (emu_flash.c), the register file with the
- * SPI user-command engine (emu_regs.c) and the chip state (emu.c).
+/* Internals shared by lib/emu*.c.  Calls between these files go one way,
+ * from the top down, so a command set can be read and changed knowing only
+ * what lies below it:
+ *   emu.c                    open/close, input, accessors; frames to ROM or stub
+ *   emu_rom.c, emu_stub.c    the ROM loader's and the flasher stub's commands
+ *   emu_regs.c               the register file, SPI user-command engine
+ *   emu_core.c               the chip state and what both command sets do
+ *   emu_flash.c, emu_chip.c  the flash file, the per-chip facts
  * Not for other modules: they use emu.h. */
 #ifndef MPI_EMU_IMPL_H
 #define MPI_EMU_IMPL_H
@@ -95,7 +100,7 @@ void emu_reg_write(struct emu *emu, uint32_t addr, uint32_t value, uint32_t mask
 /* JEDEC id bytes (manufacturer, type, capacity) of the emulated flash. */
 void emu_flash_jedec(uint32_t size, uint8_t id[3]);
 
-/* ---- the chip ----------------------------------------------------------- */
+/* ---- the chip state (emu_core.c resets it, every file reads it) --------- */
 
 #define EMU_MAX_BLOCK 0x4000u
 #define EMU_FRAME_CAP (EMU_MAX_BLOCK + 16 + 8 + 64)
@@ -178,6 +183,37 @@ struct emu {
     void *log_ctx;
 };
 
+/* ---- the chip core (emu_core.c) ----------------------------------------- */
+
 void emu_log(struct emu *emu, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+uint32_t emu_checksum(const uint8_t *data, size_t len);
+int emu_md5_flash(struct emu *emu, uint32_t addr, uint32_t len, uint8_t out[16]);
+const char *emu_op_name(uint8_t op);
+
+void emu_out(struct emu *emu, const void *buf, size_t len);
+void emu_out_text(struct emu *emu, const char *s);
+void emu_send_frame(struct emu *emu, const uint8_t *payload, size_t len);
+void emu_switch_baud(struct emu *emu, uint32_t baud);
+void emu_boot(struct emu *emu, bool download, bool software, bool keep_output);
+void emu_app_boot_log(struct emu *emu);
+
+void emu_write_abort(struct emu *emu);
+int emu_write_begin(struct emu *emu, uint32_t offset, uint32_t size, uint32_t blocks,
+                    uint32_t block_size, bool compressed);
+int emu_inflate(struct emu *emu, const uint8_t *in, size_t len,
+                int (*sink)(struct emu *, const uint8_t *, uint32_t));
+void emu_read_abort(struct emu *emu);
+void emu_mem_region(struct emu *emu, uint32_t addr, uint32_t len);
+void emu_jump(struct emu *emu, uint32_t entry);
+
+/* ---- ROM loader commands (emu_rom.c) ------------------------------------ */
+
+/* A frame of at least 8 bytes while the ROM loader runs. */
+void emu_rom_frame(struct emu *emu, const uint8_t *f, size_t len);
+
+/* ---- flasher stub commands (emu_stub.c) --------------------------------- */
+
+/* Any frame while the stub runs: a command, or an ack of READ_FLASH data. */
+void emu_stub_frame(struct emu *emu, const uint8_t *f, size_t len);
 
 #endif

@@ -1,5 +1,6 @@
-/* Loader protocol constants as the emulated chip sees them, and the
- * functions emu.c shares with emu_stub.c.  (protocol doc §1.6, §2.1) */
+/* Loader protocol constants as the emulated chip sees them, for the files
+ * that build or parse frames (emu_core.c, emu_rom.c, emu_stub.c).
+ * (protocol doc §1.6, §2.1) */
 #ifndef MPI_EMU_PROTO_H
 #define MPI_EMU_PROTO_H
 
@@ -60,26 +61,5 @@ enum {
     STUB_TOO_MUCH_DATA = 0xC9,
     STUB_NOT_IMPLEMENTED = 0xFF,
 };
-
-const char *emu_op_name(uint8_t op);
-uint32_t emu_checksum(const uint8_t *data, size_t len);
-int emu_md5_flash(struct emu *emu, uint32_t addr, uint32_t len, uint8_t out[16]);
-
-void emu_out(struct emu *emu, const void *buf, size_t len);
-void emu_send_frame(struct emu *emu, const uint8_t *payload, size_t len);
-void emu_switch_baud(struct emu *emu, uint32_t baud);
-void emu_boot(struct emu *emu, bool download, bool software, bool keep_output);
-
-void emu_write_abort(struct emu *emu);
-int emu_write_begin(struct emu *emu, uint32_t offset, uint32_t size, uint32_t blocks,
-                    uint32_t block_size, bool compressed);
-int emu_inflate(struct emu *emu, const uint8_t *in, size_t len,
-                int (*sink)(struct emu *, const uint8_t *, uint32_t));
-void emu_mem_region(struct emu *emu, uint32_t addr, uint32_t len);
-void emu_jump(struct emu *emu, uint32_t entry);
-
-/* emu_stub.c */
-void emu_stub_frame(struct emu *emu, const uint8_t *f, size_t len);
-void emu_read_abort(struct emu *emu);
 
 #endif

@@ -17,35 +17,6 @@
 #include <openssl/evp.h>
 #include <string.h>
 
-const char *emu_op_name(uint8_t op)
-{
-    switch (op) {
-    case OP_FLASH_BEGIN: return "FLASH_BEGIN";
-    case OP_FLASH_DATA: return "FLASH_DATA";
-    case OP_FLASH_END: return "FLASH_END";
-    case OP_MEM_BEGIN: return "MEM_BEGIN";
-    case OP_MEM_END: return "MEM_END";
-    case OP_MEM_DATA: return "MEM_DATA";
-    case OP_SYNC: return "SYNC";
-    case OP_WRITE_REG: return "WRITE_REG";
-    case OP_READ_REG: return "READ_REG";
-    case OP_SPI_SET_PARAMS: return "SPI_SET_PARAMS";
-    case OP_SPI_ATTACH: return "SPI_ATTACH";
-    case OP_READ_FLASH_SLOW: return "READ_FLASH_SLOW";
-    case OP_CHANGE_BAUDRATE: return "CHANGE_BAUDRATE";
-    case OP_FLASH_DEFL_BEGIN: return "FLASH_DEFL_BEGIN";
-    case OP_FLASH_DEFL_DATA: return "FLASH_DEFL_DATA";
-    case OP_FLASH_DEFL_END: return "FLASH_DEFL_END";
-    case OP_SPI_FLASH_MD5: return "SPI_FLASH_MD5";
-    case OP_GET_SECURITY_INFO: return "GET_SECURITY_INFO";
-    case OP_ERASE_FLASH: return "ERASE_FLASH";
-    case OP_ERASE_REGION: return "ERASE_REGION";
-    case OP_READ_FLASH: return "READ_FLASH";
-    case OP_RUN_USER_CODE: return "RUN_USER_CODE";
-    default: return "unknown command";
-    }
-}
-
 static void stub_reply(struct emu *emu, uint8_t op, uint32_t value, const uint8_t *payload,
                        size_t plen, uint8_t code)
 {
@@ -207,13 +178,6 @@ static void stub_end(struct emu *emu, uint8_t op, const uint8_t *d, size_t n)
 }
 
 /* ---- READ_FLASH streaming ------------------------------------------------ */
-
-void emu_read_abort(struct emu *emu)
-{
-    if (emu->rd.md5)
-        EVP_MD_CTX_free(emu->rd.md5);
-    memset(&emu->rd, 0, sizeof emu->rd);
-}
 
 static void read_finish(struct emu *emu)
 {
