@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fileio.h"
+#include "mpi.h"
 #include "mpi_run.h"
 #include "op_app.h"
 #include "op_ota.h"

@@ -7,6 +7,7 @@
 
 #include "flash_device.h"
 #include "flash_file.h"
+#include "mpi.h"
 #include "mpi_args.h"
 #include "mpi_run.h"
 #include "out.h"

@@ -8,7 +8,7 @@
  *
  * Paths are [PART:]PATH; the partition (default "vfs") sticks for the later
  * arguments of the same command.  This file parses the arguments and prints
- * in the Python tool's formats; the work is done by lib/op_fs.h, which
+ * in the Python tool's formats; the work is done by lib/ops/op_fs.h, which
  * mounts each partition once per run and writes its cached blocks once, in
  * mpi_fs_finish().  Differences from the Python tool (its bugs, §12): every
  * path of a command takes effect, `put file newname` works, a missing source
@@ -23,6 +23,7 @@
 
 #include "mpi.h"
 #include "mpi_args.h"
+#include "mpi_run.h"
 #include "op_fs.h"
 #include "out.h"
 

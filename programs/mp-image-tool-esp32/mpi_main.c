@@ -4,77 +4,14 @@
  *   --write | --ota-update | --check-app | --fs ... | output file | --flash
  * A firmware file is edited in memory and written once, atomically, to the
  * output file at the end; the input file is never modified. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "flash_file.h"
-#include "mpi_args.h"
+#include "mpi.h"
 #include "mpi_run.h"
 #include "out.h"
 #include "programs.h"
-
-struct firmware *mpi_firmware(struct mpi_run *run) { return &run->fw; }
-const char *mpi_input_name(struct mpi_run *run) { return run->opts.input; }
-void *mpi_fs_state(struct mpi_run *run) { return run->fs_state; }
-void mpi_set_fs_state(struct mpi_run *run, void *state) { run->fs_state = state; }
-
-void mpi_name_fragment(struct mpi_run *run, const char *fmt, ...)
-{
-    size_t n = strlen(run->out_ext);
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(run->out_ext + n, sizeof run->out_ext - n, fmt, ap);
-    va_end(ap);
-}
-
-/* "-key=a=b,c": fields joined with '=', items with ','; empty fields and, for
- * partition lists, zero numbers dropped; numbers in decimal (§2.3). */
-void mpi_list_fragment(struct mpi_run *run, const char *key, const char *list, bool parts)
-{
-    char buf[1024] = "";
-    size_t n = 0;
-    if (parts) {
-        struct layout_item items[ARG_MAX_ITEMS];
-        struct err e;
-        int k = parse_parts(list, items, ARG_MAX_ITEMS, &e);
-        for (int i = 0; i < k && n < sizeof buf; i++) {
-            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", i ? "," : "", items[i].name);
-            if (items[i].subtype[0] && n < sizeof buf)
-                n += (size_t)snprintf(buf + n, sizeof buf - n, "=%s", items[i].subtype);
-            if (items[i].offset && n < sizeof buf)
-                n += (size_t)snprintf(buf + n, sizeof buf - n, "=%u", items[i].offset);
-            if (items[i].size && n < sizeof buf)
-                n += (size_t)snprintf(buf + n, sizeof buf - n, "=%u", items[i].size);
-        }
-    } else {
-        struct arg_list l;
-        struct err e;
-        if (parse_list(list, &l, &e) == 0)
-            for (int i = 0; i < l.n && n < sizeof buf; i++)
-                for (int j = 0; j < l.item[i].n && n < sizeof buf; j++)
-                    if (l.item[i].field[j][0])
-                        n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s",
-                                              j ? "=" : (i ? "," : ""), l.item[i].field[j]);
-    }
-    mpi_name_fragment(run, "-%s=%s", key, buf);
-}
-
-/* Output name: the input's base name with the fragments put before its
- * extension, in the current directory (§2.3). */
-static void output_name(struct mpi_run *run, char *out, size_t cap)
-{
-    const char *in = run->opts.input;
-    const char *base = strrchr(in, '/');
-    base = base ? base + 1 : in;
-    const char *dot = strrchr(base, '.');
-    const char *ext = run->out_ext[0] ? run->out_ext : "-fs";
-    if (!dot || dot == base)
-        snprintf(out, cap, "%s%s", base, ext);
-    else
-        snprintf(out, cap, "%.*s%s%s", (int)(dot - base), base, ext, dot);
-}
 
 static int open_input(struct mpi_run *run, struct err *e)
 {
@@ -107,7 +44,7 @@ static int save_output(struct mpi_run *run, struct err *e)
     if (run->opts.output)
         snprintf(name, sizeof name, "%s", run->opts.output);
     else
-        output_name(run, name, sizeof name);
+        mpi_output_name(run, name, sizeof name);
     out_action("Writing output file: %s...", name);
     return flash_file_save(fw->flash, name, e);
 }

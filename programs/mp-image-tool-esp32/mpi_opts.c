@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "mpi_run.h"
+#include "mpi.h"
 #include "out.h"
 
 static const char usage[] =

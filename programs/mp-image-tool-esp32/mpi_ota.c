@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "fileio.h"
+#include "mpi.h"
 #include "mpi_run.h"
 #include "op_ota.h"
 #include "out.h"

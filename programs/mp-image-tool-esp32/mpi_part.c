@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "fileio.h"
+#include "mpi.h"
 #include "mpi_args.h"
 #include "mpi_run.h"
 #include "op_part.h"

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mpi.h"
 #include "mpi_args.h"
 #include "mpi_run.h"
 #include "op_app.h"

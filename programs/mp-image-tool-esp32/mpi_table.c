@@ -7,6 +7,7 @@
 
 #include "fileio.h"
 #include "layout.h"
+#include "mpi.h"
 #include "mpi_args.h"
 #include "mpi_run.h"
 #include "op_table.h"
