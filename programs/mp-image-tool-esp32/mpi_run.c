@@ -10,7 +10,6 @@
 #include "mpi_args.h"
 
 struct firmware *mpi_firmware(struct mpi_run *run) { return &run->fw; }
-const char *mpi_input_name(struct mpi_run *run) { return run->opts.input; }
 void *mpi_fs_state(struct mpi_run *run) { return run->fs_state; }
 void mpi_set_fs_state(struct mpi_run *run, void *state) { run->fs_state = state; }
 

@@ -23,7 +23,6 @@ struct mpi_run {
 
 struct firmware *mpi_firmware(struct mpi_run *run);
 /* Name of the input as the user typed it (file or port), for messages. */
-const char *mpi_input_name(struct mpi_run *run);
 
 /* Slot for the fs command file's per-run state (mounts). */
 void *mpi_fs_state(struct mpi_run *run);
