@@ -18,6 +18,7 @@
 #ifndef MPI_FLASH_H
 #define MPI_FLASH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include "err.h"
 
@@ -35,6 +36,14 @@ struct flash {
     const struct flash_ops *ops;
     uint32_t size;          /* flash size in bytes */
     const char *name;       /* for messages: file name or port */
+    /* Set by backends whose writes can be cut off part-way (a device: power
+     * or the cable can go at any byte).  There a write erases and rewrites
+     * whole 4 KiB sectors, so a cut can also destroy the bytes of the sector
+     * that the write did not change.  Writers that must survive a cut
+     * (littlefs) then never rewrite a sector holding live data and flush in
+     * the order their data must reach the flash.  A file backend is never
+     * interruptible: its output is replaced atomically as a whole. */
+    bool interruptible;
 };
 
 /* Bounds-checked wrappers: every caller goes through these. */

@@ -197,6 +197,7 @@ struct lfs_stats {
     uint64_t progs, erases;                             /* littlefs-level operations */
     uint64_t prog_over_data;   /* progs onto bytes that were not erased: must stay 0 */
     uint64_t compactions, relocations, splits;   /* metadata pair events */
+    uint64_t syncs;            /* commits pushed to an interruptible flash one by one */
 };
 void lfs_get_stats(const struct lfs *fs, struct lfs_stats *st);
 

@@ -5,7 +5,13 @@
  * writes only touch the cache and lfs_flush() writes every changed block,
  * joining neighbours into one call (a device round trip each); in
  * write-through mode every prog/erase reaches the flash immediately, which is
- * what the power-loss test needs to cut the power between two of them. */
+ * what the power-loss test needs to cut the power between two of them.
+ *
+ * Write-back over an interruptible flash (a device) is "ordered": the cache
+ * is pushed at the end of every metadata commit (bd_sync), file data first,
+ * then the commit's block.  littlefs is power-safe only if its writes reach
+ * the flash in that order; one flush at the end, in address order, would
+ * let a directory entry reach the chip before the data it points to. */
 #include <stdlib.h>
 #include <zlib.h>
 
@@ -34,6 +40,7 @@ int bd_init(struct lfs_bd *bd, struct flash *flash, uint32_t base, uint32_t size
     bd->bsize = bsize;
     bd->nblocks = size / bsize;
     bd->write_back = write_back;
+    bd->ordered = write_back && flash->interruptible;
     bd->blk = calloc(bd->nblocks ? bd->nblocks : 1, sizeof *bd->blk);
     bd->dirty = calloc(bd->nblocks ? bd->nblocks : 1, 1);
     if (!bd->blk || !bd->dirty) {
@@ -147,19 +154,21 @@ static bool all_ff(const uint8_t *p, uint32_t n)
     return true;
 }
 
-/* Write runs of neighbouring dirty blocks in one call each; a run of erased
- * blocks becomes one erase (cheaper on a device than writing 0xFF). */
-int bd_flush(struct lfs_bd *bd, struct err *e)
+/* Write runs of neighbouring dirty blocks in one call each, leaving out
+ * `skip` (LFS_BLOCK_NULL: none); a run of erased blocks becomes one erase
+ * (cheaper on a device than writing 0xFF). */
+static int write_dirty(struct lfs_bd *bd, lfs_block_t skip, struct err *e)
 {
     uint32_t i = 0;
     while (i < bd->nblocks) {
-        if (!bd->dirty[i]) {
+        if (!bd->dirty[i] || i == skip) {
             i++;
             continue;
         }
         bool erased = all_ff(bd->blk[i], bd->bsize);
         uint32_t j = i + 1;
-        while (j < bd->nblocks && bd->dirty[j] && all_ff(bd->blk[j], bd->bsize) == erased)
+        while (j < bd->nblocks && j != skip && bd->dirty[j] &&
+               all_ff(bd->blk[j], bd->bsize) == erased)
             j++;
         uint32_t addr = bd->base + i * bd->bsize;
         if (erased) {
@@ -182,5 +191,22 @@ int bd_flush(struct lfs_bd *bd, struct err *e)
             bd->dirty[k] = 0;
         i = j;
     }
+    return 0;
+}
+
+int bd_flush(struct lfs_bd *bd, struct err *e)
+{
+    if (write_dirty(bd, LFS_BLOCK_NULL, e))
+        return -1;
     return flash_flush(bd->flash, e);
+}
+
+int bd_sync(struct lfs_bd *bd, lfs_block_t meta, struct err *e)
+{
+    if (!bd->ordered)
+        return 0;
+    bd->st.syncs++;
+    if (write_dirty(bd, meta, e) || flash_flush(bd->flash, e))
+        return -1;
+    return bd_flush(bd, e);
 }

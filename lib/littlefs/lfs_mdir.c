@@ -521,7 +521,8 @@ int mdir_compact(struct lfs *fs, struct mdir *d, const struct fields *f, uint16_
                         d->pair[0], d->pair[1]);
     }
     commit_crc(&c);
-    if (bd_erase(&fs->bd, d->pair[1], e) || bd_prog(&fs->bd, d->pair[1], 0, buf, c.off, e)) {
+    if (bd_erase(&fs->bd, d->pair[1], e) || bd_prog(&fs->bd, d->pair[1], 0, buf, c.off, e) ||
+        bd_sync(&fs->bd, d->pair[1], e)) {
         free(buf);
         fs->broken = true;
         fs->errcode = LFS_ERR_IO;
@@ -542,12 +543,16 @@ int mdir_compact(struct lfs *fs, struct mdir *d, const struct fields *f, uint16_
     return relocated ? COMMIT_RELOCATED : 0;
 }
 
-/* Try to append attrs as a new commit.  1 = must compact instead. */
+/* Try to append attrs as a new commit.  1 = must compact instead.
+ * In ordered mode (a device) never: the block is on the chip already, and
+ * the chip can only change it by erasing and rewriting the whole sector; a
+ * cut in between would lose the pair's current state.  A compaction writes
+ * the other block of the pair and leaves the current one alone. */
 static int commit_append(struct lfs *fs, struct mdir *d, const struct mattr *attrs, int n,
                          uint16_t count, struct err *e)
 {
     const uint32_t bs = fs->cfg.block_size;
-    if (!d->erased || count >= 0xff)
+    if (!d->erased || count >= 0xff || fs->bd.ordered)
         return 1;
     const uint8_t *blk = bd_block(&fs->bd, d->pair[0], e);
     if (!blk)
@@ -580,6 +585,8 @@ static int commit_append(struct lfs *fs, struct mdir *d, const struct mattr *att
     }
     int r = bd_prog(&fs->bd, d->pair[0], d->off, buf + d->off, c.off - d->off, e);
     free(buf);
+    if (!r)
+        r = bd_sync(&fs->bd, d->pair[0], e);
     if (r) {
         fs->broken = true;
         fs->errcode = LFS_ERR_IO;

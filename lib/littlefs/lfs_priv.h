@@ -93,6 +93,8 @@ struct lfs_bd {
     uint8_t **blk;          /* cached blocks (NULL = not loaded) */
     uint8_t *dirty;         /* 1 = cached block differs from flash (write-back) */
     bool write_back;
+    bool ordered;           /* write-back over an interruptible flash: every
+                             * commit reaches the flash before the next one */
     struct lfs_stats st;
 };
 
@@ -107,6 +109,11 @@ int bd_prog(struct lfs_bd *bd, lfs_block_t block, uint32_t off, const void *buf,
             struct err *e);
 int bd_erase(struct lfs_bd *bd, lfs_block_t block, struct err *e);
 int bd_flush(struct lfs_bd *bd, struct err *e);
+/* The end of a metadata commit to block `meta`.  In ordered mode, push every
+ * other changed block (the file data the commit refers to), then `meta`,
+ * each verified by the flash's flush, so a cut at any byte leaves either
+ * the state before the commit or the one after it.  Else a no-op. */
+int bd_sync(struct lfs_bd *bd, lfs_block_t meta, struct err *e);
 
 /* ---- global state ------------------------------------------------------ */
 struct gstate {

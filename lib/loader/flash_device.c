@@ -296,6 +296,7 @@ struct flash *flash_device_from_loader(struct loader *l, const struct device_opt
     d->base.ops = &dev_ops;
     d->base.size = l->flash_size;
     d->base.name = d->name;
+    d->base.interruptible = true;
     return &d->base;
 }
 
