@@ -388,13 +388,45 @@ static int cmd_grow(struct mpi_run *run, int argc, char **argv, struct err *e)
     return 0;
 }
 
+static void fsck_problem(void *ctx, const char *msg)
+{
+    out_data("  %s: %s", (const char *)ctx, msg);
+}
+
+/* `fsck [PART...]`: check every pair, tag, file and block; the problems
+ * are the result asked for, and any one makes the run fail. */
+static int cmd_fsck(struct mpi_run *run, int argc, char **argv, struct err *e)
+{
+    char names[OP_FS_MAX_MOUNTS][PTABLE_NAME_MAX + 1];
+    int n = 0, problems = 0;
+    if (argc == 0)
+        n = op_fs_default_parts(mpi_firmware(run), names, OP_FS_MAX_MOUNTS);
+    for (int i = 0; i < argc && n < OP_FS_MAX_MOUNTS; i++)
+        snprintf(names[n++], PTABLE_NAME_MAX + 1, "%s", argv[i]);
+    for (int i = 0; i < n; i++) {
+        struct lfs *fs = get_fs(run, names[i], e);
+        if (!fs)
+            return -1;
+        out_action("fsck '%s'", names[i]);
+        int r = lfs_fsck(fs, fsck_problem, names[i], e);
+        if (r < 0)
+            return fs_error(names[i], e);
+        if (r == 0)
+            out_info("Filesystem '%s': no problems found", names[i]);
+        problems += r;
+    }
+    if (problems)
+        return err_set(e, "fsck found %d problem%s", problems, problems == 1 ? "" : "s");
+    return 0;
+}
+
 /* ---- entry points ----------------------------------------------------------- */
 
 int mpi_fs(struct mpi_run *run, int argc, char **argv, struct err *e)
 {
     if (argc < 1)
         return err_set(e, "'--fs' needs a command: ls, get, put, cat, mkdir, rm, rename, mkfs, "
-                          "df, grow or info");
+                          "df, grow, info or fsck");
     static const struct {
         const char *name;
         int (*fn)(struct mpi_run *, int, char **, struct err *);
@@ -402,6 +434,7 @@ int mpi_fs(struct mpi_run *run, int argc, char **argv, struct err *e)
         { "ls", cmd_ls }, { "cat", cmd_cat }, { "mkdir", cmd_mkdir }, { "rm", cmd_rm },
         { "rename", cmd_rename }, { "get", cmd_get }, { "put", cmd_put },
         { "mkfs", cmd_mkfs }, { "df", cmd_df }, { "info", cmd_info }, { "grow", cmd_grow },
+        { "fsck", cmd_fsck },
     };
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
         if (!strcmp(argv[0], cmds[i].name))

@@ -57,7 +57,7 @@ static const char usage[] =
 "  --trimblocks          with --read: drop trailing 0xFF, round up to 4 KiB\n"
 "  --trim                with --read: drop trailing 0xFF, round up to 16 bytes\n"
 "  --fs CMD [ARG...]     littlefs command: ls, get, put, cat, mkdir, rm, rename,\n"
-"                        mkfs, df, grow, info (repeatable)\n";
+"                        mkfs, df, grow, info, fsck (repeatable)\n";
 
 struct optdef {
     const char *lng;
