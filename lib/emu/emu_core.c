@@ -434,6 +434,17 @@ void emu_mem_region(struct emu *emu, uint32_t addr, uint32_t len)
 {
     if (len == 0)
         return;
+    /* RAM is RAM: a load that starts again inside one already made (after
+     * a failed block) adds nothing, however often it happens. */
+    for (unsigned i = 0; i < emu->nregions; i++) {
+        struct emu_region *r = &emu->regions[i];
+        if (addr - r->addr <= r->len) {
+            uint64_t end = (uint64_t)addr + len;
+            if (end > (uint64_t)r->addr + r->len)
+                r->len = (uint32_t)(end - r->addr);
+            return;
+        }
+    }
     if (emu->nregions == EMU_MAX_REGIONS)
         memmove(emu->regions, emu->regions + 1, sizeof emu->regions[0] * (EMU_MAX_REGIONS - 1));
     else

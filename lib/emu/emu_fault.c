@@ -1,5 +1,6 @@
 /* Fault injection on the emulated serial line; SPEC syntax in emu_fault.h. */
 #include "emu_fault.h"
+#include "slip.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -44,6 +45,30 @@ static int parse_prob(const char *s, double *p)
     return 0;
 }
 
+/* OP:BYTE:BIT[:NTH] */
+static int parse_flip(struct emu_faults *f, const char *val)
+{
+    uint64_t v[4] = { 0, 0, 0, 1 };
+    char buf[64];
+    if (f->nflip == EMU_FAULT_MAX_FLIPS || strlen(val) >= sizeof buf)
+        return -1;
+    strcpy(buf, val);
+    char *save = NULL;
+    int n = 0;
+    for (char *t = strtok_r(buf, ":", &save); t; t = strtok_r(NULL, ":", &save)) {
+        if (n == 4 || parse_u64(t, &v[n++]))
+            return -1;
+    }
+    if (n < 3 || v[0] > 0xFF || v[1] > 0xFFFF || v[2] > 7 || v[3] == 0 || v[3] > 1000000)
+        return -1;
+    f->flip[f->nflip].op = (uint8_t)v[0];
+    f->flip[f->nflip].byte = (unsigned)v[1];
+    f->flip[f->nflip].bit = (unsigned)v[2];
+    f->flip[f->nflip].nth = (unsigned)v[3];
+    f->nflip++;
+    return 0;
+}
+
 static int parse_one(struct emu_faults *f, const char *key, const char *val, struct err *e)
 {
     uint64_t v;
@@ -85,12 +110,16 @@ static int parse_one(struct emu_faults *f, const char *key, const char *val, str
             return err_set(e, "--faults: flashfail=%s: expected a flash address", val);
         f->flashfail = true;
         f->flashfail_addr = (uint32_t)v;
+    } else if (!strcmp(key, "flip")) {
+        if (parse_flip(f, val) != 0)
+            return err_set(e, "--faults: flip=%s: expected OP:BYTE:BIT[:NTH] (at most %d)", val,
+                           EMU_FAULT_MAX_FLIPS);
     } else if (!strcmp(key, "seed")) {
         if (parse_u64(val, &f->seed))
             return err_set(e, "--faults: seed=%s: expected a number", val);
     } else {
         return err_set(e, "--faults: unknown key '%s' (drop, corrupt, dir, limit, stall, "
-                       "disconnect, flashfail, seed)", key);
+                       "disconnect, flashfail, flip, seed)", key);
     }
     return 0;
 }
@@ -113,6 +142,7 @@ int emu_faults_parse(const char *spec, struct emu_faults *f, struct err *e)
         if (parse_one(f, item, eq + 1, e) != 0)
             return -1;
     }
+    f->rx.flip = -1;
     f->rng[EMU_FAULT_RX] = f->seed * 2 + 0x1234;
     f->rng[EMU_FAULT_TX] = f->seed * 2 + 0x5678;
     return 0;
@@ -120,7 +150,43 @@ int emu_faults_parse(const char *spec, struct emu_faults *f, struct err *e)
 
 bool emu_faults_active(const struct emu_faults *f)
 {
-    return f->drop > 0 || f->corrupt > 0 || f->nstall > 0 || f->disconnect_at > 0;
+    return f->drop > 0 || f->corrupt > 0 || f->nstall > 0 || f->disconnect_at > 0 ||
+           f->nflip > 0;
+}
+
+/* Follow the host's SLIP frames byte by byte as they enter the line, and
+ * flip the bit a flip= asks for when its byte comes.  Returns the byte to
+ * send on. */
+static uint8_t flip_rx(struct emu_faults *f, uint8_t b)
+{
+    if (b == SLIP_END) {
+        f->rx.pos = 0;
+        f->rx.esc = false;
+        f->rx.flip = -1;
+        return b;
+    }
+    if (b == SLIP_ESC) {
+        f->rx.esc = true;
+        return b;
+    }
+    bool esc = f->rx.esc;
+    uint8_t v = esc ? (b == SLIP_ESC_END ? SLIP_END : b == SLIP_ESC_ESC ? SLIP_ESC : b) : b;
+    unsigned pos = f->rx.pos++;
+    f->rx.esc = false;
+    if (pos == 1) {                                     /* the opcode */
+        for (unsigned i = 0; i < f->nflip; i++)
+            if (f->flip[i].op == v && ++f->flip[i].seen == f->flip[i].nth)
+                f->rx.flip = (int)i;
+        return b;
+    }
+    if (f->rx.flip < 0 || pos != 8 + f->flip[f->rx.flip].byte)
+        return b;
+    uint8_t nv = (uint8_t)(v ^ (1u << f->flip[f->rx.flip].bit));
+    f->rx.flip = -1;
+    if (esc || nv == SLIP_END || nv == SLIP_ESC)
+        return b;               /* it would take another byte on the wire */
+    f->flipped++;
+    return nv;
 }
 
 size_t emu_faults_apply(struct emu_faults *f, int dir, const uint8_t *in, size_t n,
@@ -134,6 +200,8 @@ size_t emu_faults_apply(struct emu_faults *f, int dir, const uint8_t *in, size_t
     while (i < n) {
         uint8_t b = in[i++];
         f->bytes++;
+        if (dir == EMU_FAULT_RX && f->nflip)
+            b = flip_rx(f, b);
         bool keep = true;
         if (rate && (!f->limit || f->dropped + f->corrupted < f->limit)) {
             /* Two draws per byte always, so the sequence of decisions does

@@ -15,6 +15,14 @@
  *   flashfail=ADDR  the first flash write touching ADDR fails (once): the
  *                   ROM answers that FLASH_DATA with error 0x08, the stub
  *                   reports 0xC4 in the reply to the next command
+ *   flip=OP:BYTE:BIT[:NTH]  one bit flipped in a command on its way to the
+ *                   chip: bit BIT of byte BYTE of the data (after the 8-byte
+ *                   header) of the NTH (default 1st) command with opcode OP;
+ *                   e.g. flip=0x02:2:5 turns the first FLASH_BEGIN's size
+ *                   0x40000 into 0x240000.  Deterministic (no seed), not
+ *                   counted by limit; may be repeated (max 4).  A byte that
+ *                   is, or would become, 0xC0 or 0xDB on the wire (escaped)
+ *                   is left alone
  *   seed=S          random seed (default 1); the same seed and the same
  *                   traffic give the same faults
  * Byte counts N count every byte entering the line, both directions.
@@ -33,6 +41,7 @@
 #define EMU_FAULT_RX 0   /* host -> chip */
 #define EMU_FAULT_TX 1   /* chip -> host */
 #define EMU_FAULT_MAX_STALLS 8
+#define EMU_FAULT_MAX_FLIPS 4
 
 struct emu_faults {
     double drop, corrupt;
@@ -48,6 +57,17 @@ struct emu_faults {
     bool disconnect_done;
     bool flashfail;
     uint32_t flashfail_addr;
+    struct {
+        uint8_t op;
+        unsigned byte, bit, nth;
+        unsigned seen;          /* commands with this opcode so far */
+    } flip[EMU_FAULT_MAX_FLIPS];
+    unsigned nflip, flipped;
+    struct {                    /* the host's frames as they enter the line */
+        unsigned pos;           /* decoded bytes of the frame so far */
+        bool esc;
+        int flip;               /* the flip that applies to this frame, or -1 */
+    } rx;
     uint64_t seed;
     /* running state */
     uint64_t rng[2];

@@ -121,10 +121,22 @@ struct loader {
     bool last_unsupported;     /* the chip did not know the command */
     bool lines[2];             /* DTR, RTS as last set */
     enum loader_fail fail;     /* class of the last failure */
+    uint8_t op, prev_op;       /* opcodes of the last command and the one before */
+    size_t sent_len;           /* and its length */
     unsigned resends;          /* commands, blocks and regions sent again after line errors */
     bool sync_zero;            /* every SYNC reply had value 0: a stub answers */
+    /* the line as this session found it (loader.c) */
+    bool noisy;                /* it damaged or lost something: wait less, believe less */
+    unsigned clean_run;        /* commands that got through since it last did */
+    bool want_reply;           /* a command waits for its reply (frame ends by length) */
+    unsigned rtt_ms;           /* how long the chip takes to answer a short command */
+    double line_bytes, line_bad;     /* data bytes sent, blocks damaged: ~50 blocks */
+    /* the flash size the chip was last told (SPI_SET_PARAMS): a write
+     * lowers it to the end of its region (loader_guard.c) */
+    uint32_t fence;
+    bool repairing;            /* erasing again what a damaged command wrote */
     uint8_t pkt[LOADER_FRAME_MAX + 16];
-    uint8_t tx[2 * (LOADER_FRAME_MAX + 16) + 2];
+    uint8_t tx[2 * (LOADER_FRAME_MAX + 16) + 4];
 };
 
 /* Open `port_name`, connect and prepare the chip.  On success *out owns the
@@ -165,13 +177,17 @@ int loader_md5(struct loader *l, uint32_t addr, uint32_t len, uint8_t md5[16],
 
 /* Write `len` bytes at `addr`, then compare the chip's MD5 of the region
  * with ours.  `compress`: deflate (default with a stub).  With the ROM the
- * address must be 4 KiB aligned (the ROM erases whole sectors). */
+ * address must be 4 KiB aligned (the ROM erases whole sectors).  A line
+ * error costs at most a sector (loader_write.c); a damaged command cannot
+ * change flash outside the region unnoticed (loader_guard.c): the write
+ * fails naming the area. */
 int loader_write(struct loader *l, uint32_t addr, const void *data, uint32_t len,
                  bool compress, struct err *e);
 /* Read flash: the stub's READ_FLASH (acked, MD5-checked) or the ROM's
  * 64-byte READ_FLASH_SLOW. */
 int loader_read(struct loader *l, uint32_t addr, void *buf, uint32_t len, struct err *e);
-/* Erase a region (4 KiB aligned): stub ERASE_REGION, ROM FLASH_BEGIN. */
+/* Erase a region (4 KiB aligned): stub ERASE_REGION, ROM FLASH_BEGIN;
+ * guarded as a write, and checked by MD5 to be erased. */
 int loader_erase_region(struct loader *l, uint32_t addr, uint32_t len, struct err *e);
 /* Erase the whole chip: stub ERASE_FLASH; ROM: FLASH_BEGIN over the flash size. */
 int loader_erase_all(struct loader *l, struct err *e);
@@ -183,11 +199,14 @@ int loader_command(struct loader *l, uint8_t op, const void *data, size_t len, u
                    unsigned timeout_ms, int resp_len, const uint8_t **payload, size_t *plen,
                    const char *what, struct err *e);
 
-/* The same with esptool-style retries for commands that may be sent again
- * (READ_REG, WRITE_REG, SPI_FLASH_MD5, SPI_ATTACH, ...): up to
- * LOADER_ATTEMPTS tries when the reply is missing or damaged, and, with
- * `status_too`, when the chip rejected the request as damaged (bad
- * checksum, bad length).  Before a resend the line is resynchronised. */
+/* The same with retries for commands that may be sent again (READ_REG,
+ * WRITE_REG, SPI_FLASH_MD5, SPI_ATTACH, ...): when the reply is missing or
+ * damaged, and, with `status_too`, when the chip rejected the request as
+ * damaged (bad checksum, bad length): up to 10 tries while the chip
+ * answers, and until it has been silent for LOADER_ATTEMPTS of esptool's
+ * 3 s timeouts.  Before a resend the loader gets back in step.  Once the
+ * line has damaged something (l->noisy) replies are waited for only as
+ * long as the wire needs, and register values are read until two agree. */
 #define LOADER_ATTEMPTS 3
 int loader_command_retry(struct loader *l, uint8_t op, const void *data, size_t len,
                          uint32_t chk, unsigned timeout_ms, int resp_len, bool status_too,

@@ -11,8 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAGIC_REG 0x40001000u
-
 void loader_opts_init(struct loader_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -199,89 +197,140 @@ static int do_connect(struct loader *l, struct err *e)
 
 /* ---- detection (§4.1) ---- */
 
-static int detect_chip(struct loader *l, struct err *e)
+/* The chip by GET_SECURITY_INFO's chip id (S2 and later ROMs; the ESP32
+ * does not know the command, the S2 sends no id).  *c stays NULL then;
+ * 1 (e filled) for an id no chip has. */
+static int by_security_info(struct loader *l, const struct chip **c, struct err *e)
 {
     const uint8_t *p;
     size_t n;
     struct err ignore;
-    const struct chip *c = NULL;
     if (loader_command_retry(l, LOADER_GET_SECURITY_INFO, NULL, 0, 0, LOADER_DEFAULT_TIMEOUT, -1,
-                             false, &p, &n, "GET_SECURITY_INFO", &ignore) == 0 && n >= 12) {
-        l->have_security_info = true;
-        l->sec_flags = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                       (uint32_t)p[3] << 24;
-        l->secure_download = (l->sec_flags & 4) != 0;
-        if (n >= 20) {
-            uint32_t id = (uint32_t)p[12] | (uint32_t)p[13] << 8 | (uint32_t)p[14] << 16 |
-                          (uint32_t)p[15] << 24;
-            c = chip_by_image_id((uint16_t)id);
-            if (!c)
-                return err_set(e, "%s: unknown chip id %u reported by GET_SECURITY_INFO",
-                               l->port->name, (unsigned)id);
-        }
+                             false, &p, &n, "GET_SECURITY_INFO", &ignore) != 0 || n < 12)
+        return 0;
+    l->have_security_info = true;
+    l->sec_flags = get_le32(p);
+    l->secure_download = (l->sec_flags & 4) != 0;
+    if (n < 20)
+        return 0;
+    uint32_t id = get_le32(p + 12);
+    *c = chip_by_image_id((uint16_t)id);
+    if (*c)
+        return 0;
+    err_set(e, "%s: unknown chip id %u reported by GET_SECURITY_INFO", l->port->name,
+            (unsigned)id);
+    return 1;
+}
+
+/* The chip by the magic value in its register at 0x40001000; 1 (e filled)
+ * for a value no chip has. */
+static int by_magic(struct loader *l, const struct chip **c, struct err *e)
+{
+    uint32_t magic;
+    if (loader_read_reg(l, LOADER_MAGIC_REG, &magic, e) != 0) {
+        if (l->have_security_info)
+            return err_set(e, "%s: cannot read the chip magic register: probably an "
+                              "ESP32-S2 in Secure Download Mode", l->port->name);
+        return err_prefix(e, "%s: detecting the chip: ", l->port->name);
     }
-    if (!c) {
-        uint32_t magic;
-        if (loader_read_reg(l, MAGIC_REG, &magic, e) != 0) {
-            if (l->have_security_info)
-                return err_set(e, "%s: cannot read the chip magic register: probably an "
-                                  "ESP32-S2 in Secure Download Mode", l->port->name);
-            return err_prefix(e, "%s: detecting the chip: ", l->port->name);
+    *c = chip_by_magic(magic);
+    if (*c)
+        return 0;
+    err_set(e, "%s: unknown chip magic value 0x%08x at 0x%08x", l->port->name, (unsigned)magic,
+            LOADER_MAGIC_REG);
+    return 1;
+}
+
+/* A request or reply damaged on the line reads as a chip no one makes:
+ * ask again, believing only answers that two reads agree on. */
+static int detect_chip(struct loader *l, struct err *e)
+{
+    for (int i = 1;; i++) {
+        const struct chip *c = NULL;
+        int rc = by_security_info(l, &c, e);
+        if (rc == 0 && !c)
+            rc = by_magic(l, &c, e);
+        if (rc == 0) {
+            l->chip = c;
+            return 0;
         }
-        c = chip_by_magic(magic);
-        if (!c)
-            return err_set(e, "%s: unknown chip magic value 0x%08x at 0x%08x", l->port->name,
-                           (unsigned)magic, MAGIC_REG);
+        struct err ignore;
+        l->fail = LOADER_FAIL_GARBLED;
+        if (rc < 0 || i >= LOADER_ATTEMPTS || loader_recover(l, &ignore) != 0)
+            return -1;
+        loader_resend(l, "%s; asking again", e->msg);
     }
-    l->chip = c;
-    return 0;
 }
 
 /* ---- stub (§3.4) ---- */
 
-static int mem_load(struct loader *l, uint32_t addr, const uint8_t *data, size_t len,
-                    struct err *e)
+static int mem_begin(struct loader *l, uint32_t addr, size_t len, uint32_t bs, struct err *e)
 {
-    uint32_t blocks = (uint32_t)((len + LOADER_RAM_BLOCK - 1) / LOADER_RAM_BLOCK);
     uint8_t hdr[16];
     char what[64];
     put_le32(hdr, (uint32_t)len);
-    put_le32(hdr + 4, blocks);
-    put_le32(hdr + 8, LOADER_RAM_BLOCK);
+    put_le32(hdr + 4, (uint32_t)((len + bs - 1) / bs));
+    put_le32(hdr + 8, bs);
     put_le32(hdr + 12, addr);
     snprintf(what, sizeof what, "MEM_BEGIN at 0x%08x", (unsigned)addr);
-    if (loader_command_retry(l, LOADER_MEM_BEGIN, hdr, 16, 0, LOADER_DEFAULT_TIMEOUT, 0, true,
-                             NULL, NULL, what, e) != 0)
-        return -1;
+    return loader_command_retry(l, LOADER_MEM_BEGIN, hdr, 16, 0, LOADER_DEFAULT_TIMEOUT, 0, true,
+                                NULL, NULL, what, e);
+}
+
+/* MEM_DATA blocks of `bs` bytes from MEM_BEGIN at addr; *got counts the
+ * bytes the chip took, also when a block fails. */
+static int mem_blocks(struct loader *l, uint32_t addr, const uint8_t *data, size_t len,
+                      uint32_t bs, size_t *got, struct err *e)
+{
     static uint8_t buf[16 + LOADER_RAM_BLOCK];
-    for (uint32_t seq = 0; seq < blocks; seq++) {
-        size_t off = (size_t)seq * LOADER_RAM_BLOCK;
-        size_t n = len - off < LOADER_RAM_BLOCK ? len - off : LOADER_RAM_BLOCK;
+    *got = 0;
+    for (uint32_t seq = 0; *got < len; seq++) {
+        size_t n = len - *got < bs ? len - *got : bs;
         put_le32(buf, (uint32_t)n);
         put_le32(buf + 4, seq);
         put_le32(buf + 8, 0);
         put_le32(buf + 12, 0);
-        memcpy(buf + 16, data + off, n);
+        memcpy(buf + 16, data + *got, n);
+        char what[64];
         snprintf(what, sizeof what, "MEM_DATA seq %u at 0x%08x", (unsigned)seq,
-                 (unsigned)(addr + off));
-        for (int attempt = 1;; attempt++) {
-            if (loader_command(l, LOADER_MEM_DATA, buf, 16 + n, loader_checksum(data + off, n),
-                               LOADER_DEFAULT_TIMEOUT, 0, NULL, NULL, what, e) == 0)
-                break;
-            /* Only a block the chip turned away is sent again: one whose
-             * reply got lost may have landed, and a second copy could
-             * land after it.  The caller starts the upload over then. */
-            if (attempt >= LOADER_ATTEMPTS || l->fail != LOADER_FAIL_STATUS ||
-                !loader_retryable(l, true))
-                return -1;
-            if (loader_resync(l, e) != 0) {
-                l->fail = LOADER_FAIL_PORT;
-                return -1;
-            }
-            l->resends++;
+                 (unsigned)(addr + *got));
+        if (loader_command(l, LOADER_MEM_DATA, buf, 16 + n, loader_checksum(data + *got, n),
+                           loader_timeout(l, 0, 0, n + 64), 0, NULL, NULL, what, e) != 0) {
+            loader_block_sent(l, (uint32_t)n, false);
+            return -1;
         }
+        loader_block_sent(l, (uint32_t)n, true);
+        *got += n;
     }
     return 0;
+}
+
+/* RAM takes the same bytes at the same place any number of times, so a
+ * load that fails goes on from the block that failed, whatever the reply
+ * said or whether one came: a new MEM_BEGIN there (the ROM counts every
+ * block it sees, even a damaged one, and refuses that seq again), in
+ * smaller blocks if the line keeps damaging them. */
+static int mem_load(struct loader *l, uint32_t addr, const uint8_t *data, size_t len,
+                    struct err *e)
+{
+    struct retry r = { 0, 0 };
+    size_t done = 0;
+    for (;;) {
+        uint32_t bs = loader_block(l, LOADER_RAM_BLOCK);
+        size_t got = 0;
+        if (mem_begin(l, addr + (uint32_t)done, len - done, bs, e) != 0)
+            return -1;
+        if (mem_blocks(l, addr + (uint32_t)done, data + done, len - done, bs, &got, e) == 0)
+            return 0;
+        done += got;
+        if (got)
+            r = (struct retry){ 0, 0 };
+        if (!loader_again(l, &r, loader_timeout(l, 0, 0, bs + 64)))
+            return -1;
+        loader_resend(l, "%s; loading again from there", e->msg);
+        if (loader_recover(l, e) != 0)
+            return -1;
+    }
 }
 
 static const char *stub_name(struct loader *l)
@@ -311,7 +360,7 @@ static int upload_stub(struct loader *l, const struct stub_image *s, const uint8
     }
     /* The ROM may or may not answer MEM_END before the stub runs; then the
      * stub sends the bare frame "OHAI" (the only unsolicited packet). */
-    uint64_t deadline = port_now_ms() + LOADER_DEFAULT_TIMEOUT;
+    uint64_t deadline = port_now_ms() + loader_timeout(l, 0, 0, 64);
     for (;;) {
         bool bad;
         int r = loader_next_frame(l, deadline, &bad, e);
@@ -321,7 +370,7 @@ static int upload_stub(struct loader *l, const struct stub_image *s, const uint8
         }
         if (r == 0) {
             l->fail = LOADER_FAIL_TIMEOUT;
-            return err_set(e, "MEM_END at 0x%08x: the stub did not start (no OHAI within 3 s)",
+            return err_set(e, "MEM_END at 0x%08x: the stub did not start (no OHAI)",
                            (unsigned)s->entry);
         }
         if (!bad && l->frame_len == 4 && memcmp(l->frame, "OHAI", 4) == 0)
@@ -334,6 +383,20 @@ static int upload_stub(struct loader *l, const struct stub_image *s, const uint8
                            l->frame[8], l->frame[9]);
         }
     }
+}
+
+/* Whether the stub answers SYNC (a stub's replies carry value 0), asked a
+ * few times: the question goes over the same noisy line. */
+static bool stub_answers(struct loader *l)
+{
+    struct err ignore;
+    for (int i = 0; i < LOADER_ATTEMPTS; i++) {
+        if (sync_once(l, &ignore) == 0)
+            return l->sync_zero;
+        if (loader_recover(l, &ignore) != 0)
+            return false;
+    }
+    return false;
 }
 
 static int run_stub(struct loader *l, struct err *e)
@@ -349,22 +412,19 @@ static int run_stub(struct loader *l, struct err *e)
         stub_b64_decode(s->data_b64, &data, &dlen, e) != 0)
         goto out;
     loader_note(l, "Uploading stub...");
-    for (int attempt = 1;; attempt++) {
+    struct retry r = { 0, 0 };
+    for (;;) {
         if (upload_stub(l, s, text, tlen, data, dlen, e) == 0)
             break;
-        if (l->fail == LOADER_FAIL_PORT || attempt >= LOADER_ATTEMPTS)
+        if (!loader_again(l, &r, LOADER_DEFAULT_TIMEOUT) || r.tries >= LOADER_ATTEMPTS)
             goto out;
         /* On a noisy line: maybe only the greeting got lost and the stub
-         * runs (it answers SYNC with value 0); else upload it again. */
-        struct err ignore;
-        if (loader_resync(l, e) != 0)
+         * runs; else load it again from the start (MEM_BEGIN). */
+        if (loader_recover(l, e) != 0)
             goto out;
-        if (sync_once(l, &ignore) == 0 && l->sync_zero)
+        if (stub_answers(l))
             break;
-        loader_note(l, "%s; uploading the stub again", e->msg);
-        if (loader_resync(l, e) != 0)
-            goto out;
-        l->resends++;
+        loader_resend(l, "%s; uploading the stub again", e->msg);
     }
     l->stub = true;
     loader_note(l, "Stub running...");
@@ -421,7 +481,9 @@ int loader_read_mac(struct loader *l, uint8_t mac[6], struct err *e)
 
 /* ---- baud rate (§3.5) ---- */
 
-static int change_baud(struct loader *l, uint32_t baud, struct err *e)
+/* The words of CHANGE_BAUDRATE for `baud`; false when this loader cannot
+ * change the rate (the ESP8266 ROM). */
+static bool baud_words(struct loader *l, uint32_t baud, uint8_t d[8])
 {
     uint32_t old = l->port->baud;
     uint32_t send = baud, second = 0;
@@ -430,9 +492,7 @@ static int change_baud(struct loader *l, uint32_t baud, struct err *e)
         /* Legacy stub: divider scaled from the old rate; new stub ignores it. */
         second = old;
     } else if (l->chip->ld->rom_is_8266) {
-        loader_note(l, "The ESP8266 ROM cannot change the baud rate: staying at %u",
-                    (unsigned)old);
-        return 0;
+        return false;
     } else if (strcmp(l->chip->name, "esp32") == 0) {
         /* The ESP32 ROM computes the divider from a drifting CK8M estimate;
          * send the rate it will mistake for the one we want. */
@@ -454,33 +514,74 @@ static int change_baud(struct loader *l, uint32_t baud, struct err *e)
                 send = (uint32_t)((uint64_t)baud * 40 / 26);
         }
     }
-    uint8_t d[8];
     put_le32(d, send);
     put_le32(d + 4, second);
+    return true;
+}
+
+/* Our side of the line to `baud`, past the garbage of the switch. */
+static int set_rate(struct loader *l, uint32_t baud, struct err *e)
+{
+    if (l->port->ops->set_baud(l->port, baud, e) != 0)
+        return -1;
+    port_sleep_ms(50);
+    return loader_flush_input(l, e);
+}
+
+/* The reply to CHANGE_BAUDRATE got lost: the chip may or may not have
+ * switched.  The way back: SYNC at the new rate, then at the old one, a
+ * few rounds (the question crosses the same noisy line); the rate that
+ * answers is where the chip is.  *switched says which. */
+static int find_rate(struct loader *l, uint32_t baud, uint32_t old, bool *switched,
+                     struct err *e)
+{
+    const uint32_t rate[2] = { baud, old };
+    struct err quiet;
+    for (int round = 0; round < LOADER_ATTEMPTS; round++) {
+        for (int i = 0; i < 2; i++) {
+            if (set_rate(l, rate[i], e) != 0 || loader_resync(l, e) != 0)
+                return -1;
+            if (sync_once(l, &quiet) == 0) {
+                *switched = i == 0;
+                return 0;
+            }
+        }
+    }
+    return err_set(e, "CHANGE_BAUDRATE to %u: the chip answers neither at %u nor at %u baud",
+                   (unsigned)baud, (unsigned)baud, (unsigned)old);
+}
+
+static int change_baud(struct loader *l, uint32_t baud, struct err *e)
+{
+    uint32_t old = l->port->baud;
+    uint8_t d[8];
+    if (!baud_words(l, baud, d)) {
+        loader_note(l, "The ESP8266 ROM cannot change the baud rate: staying at %u",
+                    (unsigned)old);
+        return 0;
+    }
     char what[48];
     snprintf(what, sizeof what, "CHANGE_BAUDRATE to %u", (unsigned)baud);
     loader_note(l, "Changing baud rate to %u", (unsigned)baud);
-    for (int attempt = 1;; attempt++) {
-        int rc = loader_command(l, LOADER_CHANGE_BAUDRATE, d, 8, 0, LOADER_DEFAULT_TIMEOUT, 0,
-                                NULL, NULL, what, e);
-        if (rc != 0 && (attempt >= LOADER_ATTEMPTS || !loader_retryable(l, true)))
-            return -1;
-        if (l->port->ops->set_baud(l->port, baud, e) != 0)
-            return -1;
-        port_sleep_ms(50);   /* garbage during the switch */
-        if (loader_flush_input(l, e) != 0)
-            return -1;
-        if (rc == 0)
+    struct retry r = { 0, 0 };
+    for (;;) {
+        unsigned t = loader_timeout(l, 0, 0, 64);
+        if (loader_command(l, LOADER_CHANGE_BAUDRATE, d, 8, 0, t, 0, NULL, NULL, what, e) == 0) {
+            if (set_rate(l, baud, e) != 0)
+                return -1;
             break;
-        /* The reply got lost: the chip may have switched all the same.  A
-         * SYNC at the new rate tells; else go back and ask again. */
-        struct err quiet;
-        if (sync_once(l, &quiet) == 0)
-            break;
-        if (l->port->ops->set_baud(l->port, old, e) != 0 || loader_resync(l, e) != 0)
+        }
+        if (!loader_retryable(l, true) || !loader_again(l, &r, t))
             return -1;
-        loader_note(l, "%s; asking again", e->msg);
-        l->resends++;
+        loader_resend(l, "%s; asking again", e->msg);
+        /* A refusal left the chip where it was; after a lost reply ask
+         * where it is. */
+        bool switched = false;
+        if (l->fail == LOADER_FAIL_STATUS ? loader_recover(l, e) != 0
+                                          : find_rate(l, baud, old, &switched, e) != 0)
+            return -1;
+        if (switched)
+            break;
     }
     loader_note(l, "Changed.");
     return 0;
@@ -557,6 +658,16 @@ int loader_open(struct loader **out, const char *port_name, const struct loader_
     return loader_open_port(out, p, o, e);
 }
 
+/* FLASH_BEGIN(0, 0) only ends a session, but one flipped bit of its size
+ * would erase from address 0 (the bootloader): tell the chip first that
+ * the flash holds nothing, so that it refuses any erase.  The chip starts
+ * the app or reboots next, which sets the size again. */
+static int fence_nothing(struct loader *l)
+{
+    struct err e;
+    return loader_set_params(l, 0, &e);   /* (the ESP8266 ROM has none: no fence) */
+}
+
 static void after_action(struct loader *l)
 {
     struct err e;
@@ -571,7 +682,8 @@ static void after_action(struct loader *l)
         if (l->stub) {
             /* FLASH_BEGIN(0) + FLASH_END(reboot): back into the ROM loader. */
             put_le32(d + 8, LOADER_STUB_BLOCK);
-            if (loader_command(l, LOADER_FLASH_BEGIN, d, blen, 0, LOADER_DEFAULT_TIMEOUT, 0,
+            if (fence_nothing(l) == 0 &&
+                loader_command(l, LOADER_FLASH_BEGIN, d, blen, 0, LOADER_DEFAULT_TIMEOUT, 0,
                                NULL, NULL, "FLASH_BEGIN", &e) == 0) {
                 uint8_t f[4] = { 0 };
                 loader_command(l, LOADER_FLASH_END, f, 4, 0, LOADER_DEFAULT_TIMEOUT, 0, NULL,
@@ -583,7 +695,8 @@ static void after_action(struct loader *l)
         loader_note(l, "Soft resetting...");
         if (!l->stub) {
             put_le32(d + 8, LOADER_ROM_BLOCK);
-            if (loader_command(l, LOADER_FLASH_BEGIN, d, blen, 0, LOADER_DEFAULT_TIMEOUT, 0,
+            if (fence_nothing(l) == 0 &&
+                loader_command(l, LOADER_FLASH_BEGIN, d, blen, 0, LOADER_DEFAULT_TIMEOUT, 0,
                                NULL, NULL, "FLASH_BEGIN", &e) == 0) {
                 uint8_t f[4] = { 1, 0, 0, 0 };
                 loader_send_command(l, LOADER_FLASH_END, f, 4, 0, &e);
@@ -714,7 +827,7 @@ static int spi_attach(struct loader *l, struct err *e)
                                 NULL, NULL, "SPI_ATTACH", e);
 }
 
-static int set_params(struct loader *l, uint32_t size, struct err *e)
+int loader_set_params(struct loader *l, uint32_t size, struct err *e)
 {
     if (l->chip->ld->rom_is_8266 && !l->stub)
         return 0;
@@ -727,8 +840,11 @@ static int set_params(struct loader *l, uint32_t size, struct err *e)
     put_le32(d + 20, 0xFFFF);
     char what[48];
     snprintf(what, sizeof what, "SPI_SET_PARAMS size 0x%x", (unsigned)size);
-    return loader_command_retry(l, LOADER_SPI_SET_PARAMS, d, 24, 0, LOADER_DEFAULT_TIMEOUT, 0,
-                                true, NULL, NULL, what, e);
+    if (loader_command_retry(l, LOADER_SPI_SET_PARAMS, d, 24, 0, LOADER_DEFAULT_TIMEOUT, 0,
+                             true, NULL, NULL, what, e) != 0)
+        return -1;
+    l->fence = size;
+    return 0;
 }
 
 int loader_attach(struct loader *l, uint32_t size, struct err *e)
@@ -751,7 +867,7 @@ int loader_attach(struct loader *l, uint32_t size, struct err *e)
                     (unsigned)l->flash_id);
         s = 4u << 20;
     }
-    if (set_params(l, s, e) != 0)
+    if (loader_set_params(l, s, e) != 0)
         return -1;
     l->flash_size = s;
     l->attached = true;

@@ -132,13 +132,22 @@ static void on_flash_data(struct fake *f, const uint8_t *fr, size_t n)
 }
 
 /* READ_REG and WRITE_REG the recording has no answer for (eFuse and SPI
- * registers): a plain ROM OK with value 0. */
+ * registers): a plain ROM OK with value 0.  The same for SPI_SET_PARAMS
+ * with another size (a write tells the chip its region's end), and for the
+ * MD5 of flash the recording does not cover (what a write guards): a fixed
+ * digest, 32 hex characters, as the ROM answers. */
 static bool generic(struct fake *f, const uint8_t *fr, size_t n)
 {
-    if (n < 8 || (fr[1] != LOADER_READ_REG && fr[1] != LOADER_WRITE_REG))
+    if (n < 8)
         return false;
-    char hex[40];
-    snprintf(hex, sizeof hex, "c001%02x0400000000000000000000c0", fr[1]);
+    char hex[200];
+    if (fr[1] == LOADER_READ_REG || fr[1] == LOADER_WRITE_REG || fr[1] == LOADER_SPI_SET_PARAMS)
+        snprintf(hex, sizeof hex, "c001%02x0400000000000000000000c0", fr[1]);
+    else if (fr[1] == LOADER_SPI_FLASH_MD5)
+        snprintf(hex, sizeof hex, "c00113240000000000%s00000000c0",
+                 "3030303030303030303030303030303030303030303030303030303030303030");
+    else
+        return false;
     fake_port_queue_hex(&f->fp, hex);
     return true;
 }
@@ -156,7 +165,7 @@ static void on_frame(struct fake *f, const uint8_t *fr, size_t n)
             continue;
         if (fr[1] == LOADER_FLASH_BEGIN)
             f->epoch++;
-        if (fr[1] == LOADER_SPI_FLASH_MD5 && fr[9] == 0xE0 && fr[13] == 0x10)
+        if (fr[1] == LOADER_SPI_FLASH_MD5 && fr[9] == 0xE0 && fr[10] == 0x3F && fr[13] == 0x10)
             f->md5_asked++;
         for (int k = 0; k < recs[i].times; k++)
             fake_port_queue_hex(&f->fp, recs[i].resp);
