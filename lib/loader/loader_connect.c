@@ -847,6 +847,15 @@ int loader_set_params(struct loader *l, uint32_t size, struct err *e)
     return 0;
 }
 
+/* Lift the fence (loader_guard.c) before anything that reaches past it:
+ * the chip refuses reads beyond the size it was last given. */
+int loader_unfence(struct loader *l, uint32_t end, struct err *e)
+{
+    if (!l->attached || loader_rom_8266(l) || l->fence >= end || l->fence == l->flash_size)
+        return 0;
+    return loader_set_params(l, l->flash_size, e);
+}
+
 int loader_attach(struct loader *l, uint32_t size, struct err *e)
 {
     if (l->attached && (!size || size == l->flash_size))

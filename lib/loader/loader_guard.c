@@ -73,13 +73,6 @@ int guard_refence(struct loader *l, const struct guard *g, struct err *e)
     return can_fence(l) ? loader_set_params(l, g->end, e) : 0;
 }
 
-int loader_unfence(struct loader *l, uint32_t end, struct err *e)
-{
-    if (!l->attached || !can_fence(l) || l->fence >= end || l->fence == l->flash_size)
-        return 0;
-    return loader_set_params(l, l->flash_size, e);
-}
-
 /* Guard [lo, hi): the parts not guarded yet become areas, hashed now.
  * The areas stay sorted and apart. */
 static int add_area(struct loader *l, struct guard *g, uint32_t lo, uint32_t hi, struct err *e)

@@ -138,7 +138,8 @@ int guard_cover(struct loader *l, struct guard *g, uint32_t off, uint32_t size, 
 int guard_close(struct loader *l, struct guard *g, int rc, struct err *e);
 /* Send the fence again (after the chip refused the region). */
 int guard_refence(struct loader *l, const struct guard *g, struct err *e);
-/* Before reading [.., end): a fence left below it is lifted. */
+/* Before reading [.., end): a fence left below it is lifted
+ * (loader_connect.c, beside loader_set_params). */
 int loader_unfence(struct loader *l, uint32_t end, struct err *e);
 
 #endif
