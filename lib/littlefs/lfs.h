@@ -82,7 +82,12 @@ struct lfs_info {
     uint32_t size;           /* files only */
     bool has_mtime;
     int64_t mtime_ns;
+    /* The name as stored: any bytes, a NUL or a '/' included (a crafted
+     * image), so name_len says where it ends; name[] holds its first 255
+     * bytes and a NUL.  names.h says how to show it. */
+    uint32_t name_len;
     char name[256];
+    uint32_t dir[2];         /* directories: the head pair of their metadata */
 };
 
 struct lfs_fsinfo {
@@ -123,7 +128,8 @@ int lfs_stat(struct lfs *fs, const char *path, struct lfs_info *info, struct err
 int lfs_mkdir(struct lfs *fs, const char *path, struct err *e);
 /* Remove a file or an empty directory. */
 int lfs_remove(struct lfs *fs, const char *path, struct err *e);
-/* Remove a file or a directory with everything below it. */
+/* Remove a file or a directory with everything below it (lfs_remove_tree
+ * without a report). */
 int lfs_remove_recursive(struct lfs *fs, const char *path, struct err *e);
 /* Rename/move; an existing target file (or empty directory) is replaced. */
 int lfs_rename(struct lfs *fs, const char *from, const char *to, struct err *e);
@@ -131,6 +137,71 @@ int lfs_rename(struct lfs *fs, const char *from, const char *to, struct err *e);
 /* Directory listing in littlefs order.  *out is malloc'd (free it). */
 int lfs_dir_list(struct lfs *fs, const char *path, struct lfs_info **out, size_t *n,
                  struct err *e);
+
+/* ---- walks ----------------------------------------------------------------
+ * A walk of the tree below a directory, depth first, each directory's
+ * entries before its subdirectories, in littlefs order.  It holds
+ * directories by their pairs, not by paths, so it reaches entries no path
+ * can name (a NUL or '/' in a name) and costs no lookup from the root per
+ * directory; it keeps its stack on the heap, so any depth works; and it
+ * enters each directory pair once: a pair reached again (a directory inside
+ * itself, or two entries sharing one: corruption, which could make a walk
+ * loop or take exponential time) is reported and not entered, and the walk
+ * goes on with the rest. */
+struct lfs_walk_dir {
+    uint32_t dir[2];                  /* its head pair (kept across relocations) */
+    const struct lfs_walk_dir *parent;   /* NULL: the top of the walk */
+    const struct lfs_info *entry;     /* its entry in the parent (NULL: the top) */
+    const struct lfs_info *v;         /* its entries */
+    size_t n;
+    int depth;                        /* 0: the top */
+    /* Relative to the top, each name escaped (names.h), "" for the top;
+     * valid in a callback about this directory (not through `parent`). */
+    const char *path;
+};
+enum lfs_walk_problem {
+    LFS_WALK_TWICE,        /* `sub`'s pair was reached before: not entered */
+    LFS_WALK_UNREADABLE,   /* `sub` cannot be listed: not entered */
+    LFS_WALK_PARTIAL,      /* `sub` (or the top, sub NULL) listed only in part */
+};
+/* Callbacks (each may be NULL); a nonzero return other than enter's 1
+ * stops the walk, which then returns -1. */
+struct lfs_walk_ops {
+    /* `d` entered: its entries are listed. */
+    int (*list)(void *ctx, const struct lfs_walk_dir *d, struct err *e);
+    /* Subdirectory `sub` of `d` is about to be entered: 0 enter, 1 skip it. */
+    int (*enter)(void *ctx, const struct lfs_walk_dir *d, const struct lfs_info *sub,
+                 struct err *e);
+    /* Everything below `d` is done. */
+    int (*leave)(void *ctx, const struct lfs_walk_dir *d, struct err *e);
+    /* A damaged directory, `why` says what; the walk goes on unless this
+     * returns nonzero. */
+    int (*problem)(void *ctx, const struct lfs_walk_dir *d, const struct lfs_info *sub,
+                   enum lfs_walk_problem kind, const char *why, struct err *e);
+};
+/* Walk the directory `path` (NOTDIR when it is a file).  Writes during the
+ * walk (rm) are allowed: the directories held follow relocations. */
+int lfs_walk(struct lfs *fs, const char *path, const struct lfs_walk_ops *ops, void *ctx,
+             struct err *e);
+
+/* The path of `entry` of `d` as d->path is (snprintf-like: the length
+ * needed is returned; out is cut to cap). */
+size_t lfs_walk_path(const struct lfs_walk_dir *d, const struct lfs_info *entry, char *out,
+                     size_t cap);
+
+/* Open the file `name` (len bytes, any bytes) of the directory whose head
+ * pair is `dir`, read-only: how a walk reads what it lists.  `shown` names
+ * it in messages. */
+int lfs_file_open_at(struct lfs *fs, const uint32_t dir[2], const char *name, uint32_t len,
+                     const char *shown, struct lfs_file **out, struct err *e);
+
+/* rm -r: remove a file, or a directory with everything below it (the root
+ * itself stays, emptied).  A second entry leading to a directory already
+ * removed or being removed (corruption) is unlinked without entering it and
+ * passed to `report` (may be NULL) with its path (escaped) and what it was. */
+typedef void (*lfs_remove_report)(void *ctx, const char *path, const char *why);
+int lfs_remove_tree(struct lfs *fs, const char *path, lfs_remove_report report, void *ctx,
+                    struct err *e);
 
 /* User attributes.  getattr returns the attribute's size (0..attr_max) or -1
  * (lfs_errno() == LFS_ERR_NOENT when absent); at most `size` bytes are copied. */
@@ -174,7 +245,10 @@ int lfs_write_file(struct lfs *fs, const char *path, const void *data, uint32_t 
 int lfs_read_file(struct lfs *fs, const char *path, uint8_t **data, uint32_t *len,
                   struct err *e);
 
-/* Filesystem-wide. */
+/* Filesystem-wide.  lfs_fs_info: what the superblock and the mount know
+ * (used_blocks 0), no I/O.  lfs_fs_stat: the same plus used_blocks, which
+ * walks every file's block list (on a device, a read per file block). */
+void lfs_fs_info(const struct lfs *fs, struct lfs_fsinfo *info);
 int lfs_fs_stat(struct lfs *fs, struct lfs_fsinfo *info, struct err *e);
 /* Blocks in use (metadata pairs and file blocks), as lfs_fs_size(). */
 int64_t lfs_fs_size(struct lfs *fs, struct err *e);
@@ -194,6 +268,7 @@ int lfs_fsck(struct lfs *fs, lfs_fsck_report report, void *ctx, struct err *e);
 /* Block-device statistics, for tests and benchmarks. */
 struct lfs_stats {
     uint64_t flash_reads, flash_writes, flash_erases;   /* calls into struct flash */
+    uint64_t small_reads;      /* of them, reads of a few bytes (skip-list pointers) */
     uint64_t progs, erases;                             /* littlefs-level operations */
     uint64_t prog_over_data;   /* progs onto bytes that were not erased: must stay 0 */
     uint64_t compactions, relocations, splits;   /* metadata pair events */

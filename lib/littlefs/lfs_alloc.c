@@ -12,9 +12,6 @@
 
 #include "lfs_priv.h"
 
-static void bit_set(uint8_t *m, uint32_t b) { m[b / 8] |= (uint8_t)(1u << (b % 8)); }
-static bool bit_get(const uint8_t *m, uint32_t b) { return m[b / 8] >> (b % 8) & 1; }
-
 struct count_ctx {
     uint32_t n;
 };
@@ -27,12 +24,37 @@ static int count_cb(void *ctx, lfs_block_t b, struct err *e)
     return 0;
 }
 
-int fs_traverse(struct lfs *fs, bool orphans, block_cb cb, void *ctx, struct err *e)
+/* The blocks of one pair's files (and, with `orphans`, of the directory
+ * pairs its entries name). */
+static int traverse_pair(struct lfs *fs, const struct mdir *d, bool orphans, block_cb cb,
+                         void *ctx, struct err *e)
+{
+    struct fields f;
+    if (mdir_fields(fs, d, true, &f, e))
+        return -1;
+    int r = 0;
+    for (int i = 0; i < f.n && !r; i++) {
+        const struct field *fl = &f.v[i];
+        if (fl->type == TY_CTZSTRUCT && fl->size >= 8)
+            r = ctz_traverse(fs, get_le32(fl->data), get_le32(fl->data + 4), cb, ctx, e);
+        else if (orphans && fl->type == TY_DIRSTRUCT && fl->size >= 8) {
+            r = cb(ctx, get_le32(fl->data), e);
+            if (!r)
+                r = cb(ctx, get_le32(fl->data + 4), e);
+        }
+    }
+    fields_free(&f);
+    return r;
+}
+
+/* The tail list from {0,1}, each pair once: a pair reached again means the
+ * list loops, which is reported where it happens. */
+static int traverse_list(struct lfs *fs, uint8_t *seen, bool orphans, block_cb cb, void *ctx,
+                         struct err *e)
 {
     lfs_block_t tail[2] = { 0, 1 };
-    uint32_t steps = 0;
     while (!pair_isnull(tail)) {
-        if (++steps > fs->block_count)
+        if (pair_seen(seen, fs->block_count, tail))
             return lfs_fail(fs, e, LFS_ERR_CORRUPT,
                             "the metadata tail list loops (at pair {0x%x, 0x%x})", tail[0],
                             tail[1]);
@@ -44,27 +66,23 @@ int fs_traverse(struct lfs *fs, bool orphans, block_cb cb, void *ctx, struct err
         struct mdir d;
         if (mdir_fetch(fs, &d, tail, e))
             return -1;
-        struct fields f;
-        if (mdir_fields(fs, &d, true, &f, e))
-            return -1;
-        int r = 0;
-        for (int i = 0; i < f.n && !r; i++) {
-            const struct field *fl = &f.v[i];
-            if (fl->type == TY_CTZSTRUCT && fl->size >= 8)
-                r = ctz_traverse(fs, get_le32(fl->data), get_le32(fl->data + 4), cb, ctx, e);
-            else if (orphans && fl->type == TY_DIRSTRUCT && fl->size >= 8) {
-                r = cb(ctx, get_le32(fl->data), e);
-                if (!r)
-                    r = cb(ctx, get_le32(fl->data + 4), e);
-            }
-        }
-        fields_free(&f);
+        int r = traverse_pair(fs, &d, orphans, cb, ctx, e);
         if (r)
             return r;
         tail[0] = d.tail[0];
         tail[1] = d.tail[1];
     }
-    return file_traverse_open(fs, cb, ctx, e);
+    return 0;
+}
+
+int fs_traverse(struct lfs *fs, bool orphans, block_cb cb, void *ctx, struct err *e)
+{
+    uint8_t *seen = calloc((fs->block_count + 7) / 8, 1);
+    if (!seen)
+        return lfs_fail(fs, e, LFS_ERR_NOMEM, "out of memory");
+    int r = traverse_list(fs, seen, orphans, cb, ctx, e);
+    free(seen);
+    return r ? r : file_traverse_open(fs, cb, ctx, e);
 }
 
 int fs_size(struct lfs *fs, uint32_t *used, struct err *e)
@@ -93,7 +111,7 @@ static int rebuild(struct lfs *fs, struct err *e)
         fs->inflight = calloc(bytes, 1);
         if (!fs->used || !fs->inflight)
             return lfs_fail(fs, e, LFS_ERR_NOMEM, "out of memory for the allocator");
-        fs->cursor = fs->seed % fs->block_count;
+        fs->cursor = fs->alloc_start % fs->block_count;
     }
     memset(fs->used, 0, bytes);
     if (fs_traverse(fs, true, mark_cb, fs, e)) {

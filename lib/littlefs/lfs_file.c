@@ -42,6 +42,7 @@ struct lfs_file {
     uint8_t *old_ibuf;
     lfs_block_t old_head;
     uint32_t old_size;
+    struct ctz_seen seen;   /* what reads have checked of the chain */
 };
 
 int file_traverse_open(struct lfs *fs, block_cb cb, void *ctx, struct err *e)
@@ -85,6 +86,14 @@ static void set_writer(struct lfs_file *f, bool on)
     f->writer = on;
 }
 
+/* The file has a new chain: what reads checked of the old one is void. */
+static void chain_changed(struct lfs_file *f)
+{
+    if (f->seen.map)
+        memset(f->seen.map, 0, (f->fs->block_count + 7) / 8);
+    f->seen.next = 0;
+}
+
 /* Read from what the session replaces (inline bytes or the old chain). */
 static int read_old(struct lfs_file *f, uint32_t pos, void *buf, uint32_t n, struct err *e)
 {
@@ -92,7 +101,7 @@ static int read_old(struct lfs_file *f, uint32_t pos, void *buf, uint32_t n, str
         memcpy(buf, f->old_ibuf + pos, n);
         return 0;
     }
-    return ctz_read(f->fs, f->old_head, f->old_size, pos, buf, n, e);
+    return ctz_read(f->fs, f->old_head, f->old_size, pos, buf, n, NULL, e);
 }
 
 /* Write the block being filled and start block index+1 after it, its skip
@@ -216,6 +225,7 @@ static int flush_session(struct lfs_file *f, struct err *e)
     if (finish_block(f, e))
         return -1;
     f->head = f->wblock;
+    chain_changed(f);
     f->size = f->pos;
     f->pos = pos;
     f->writing = false;
@@ -240,23 +250,15 @@ static void file_free(struct lfs_file *f)
     free(f->ibuf);
     free(f->old_ibuf);
     free(f->wbuf);
+    free(f->seen.map);
     free(f);
 }
 
-int lfs_file_open(struct lfs *fs, const char *path, int flags, struct lfs_file **out,
-                  struct err *e)
+/* Open what fs_lookup found (`found`) or where it would be created. */
+static int file_open(struct lfs *fs, const struct lookup *lk, bool found, const char *path,
+                     int flags, struct lfs_file **out, struct err *e)
 {
-    *out = NULL;
-    if ((flags & LFS_O_RDWR) == 0)
-        return lfs_fail(fs, e, LFS_ERR_INVAL, "%s: open needs read and/or write access", path);
-    if ((flags & LFS_O_WRONLY) && fs_force_consistency(fs, e))
-        return -1;
-    struct lookup r;
-    int found = fs_lookup(fs, path, true, &r, e) == 0;
-    if (!found && !(fs->errcode == LFS_ERR_NOENT && r.parent_ok && (flags & LFS_O_CREAT)))
-        return -1;
-    if (found && r.id == 0x3ff)
-        return lfs_fail(fs, e, LFS_ERR_ISDIR, "%s: is a directory", path);
+    struct lookup r = *lk;
     if (found && r.type != TY_REG)
         return lfs_fail(fs, e, LFS_ERR_ISDIR, "%s: is a directory", path);
     if (found && (flags & LFS_O_CREAT) && (flags & LFS_O_EXCL))
@@ -294,7 +296,7 @@ int lfs_file_open(struct lfs *fs, const char *path, int flags, struct lfs_file *
             f->inl = false;
             f->head = get_le32(s->data);
             f->size = get_le32(s->data + 4);
-            if (f->size > 0 && f->head >= fs->block_count)
+            if (f->size > 0 && ctz_check(fs, f->head, f->size, e))
                 bad = 1;
             if (f->size == 0)
                 f->inl = true;
@@ -336,6 +338,33 @@ int lfs_file_open(struct lfs *fs, const char *path, int flags, struct lfs_file *
     return 0;
 }
 
+int lfs_file_open(struct lfs *fs, const char *path, int flags, struct lfs_file **out,
+                  struct err *e)
+{
+    *out = NULL;
+    if ((flags & LFS_O_RDWR) == 0)
+        return lfs_fail(fs, e, LFS_ERR_INVAL, "%s: open needs read and/or write access", path);
+    if ((flags & LFS_O_WRONLY) && fs_force_consistency(fs, e))
+        return -1;
+    struct lookup r;
+    int found = fs_lookup(fs, path, true, &r, e) == 0;
+    if (!found && !(fs->errcode == LFS_ERR_NOENT && r.parent_ok && (flags & LFS_O_CREAT)))
+        return -1;
+    if (found && r.id == 0x3ff)
+        return lfs_fail(fs, e, LFS_ERR_ISDIR, "%s: is a directory", path);
+    return file_open(fs, &r, found, path, flags, out, e);
+}
+
+int lfs_file_open_at(struct lfs *fs, const uint32_t dir[2], const char *name, uint32_t len,
+                     const char *shown, struct lfs_file **out, struct err *e)
+{
+    *out = NULL;
+    struct lookup r;
+    if (fs_lookup_in(fs, dir, name, len, &r, e))
+        return err_prefix(e, "%s: ", shown);
+    return file_open(fs, &r, true, shown, LFS_O_RDONLY, out, e);
+}
+
 void lfs_file_set_mtime(struct lfs_file *f, int64_t mtime_ns)
 {
     f->has_mtime = true;
@@ -345,6 +374,16 @@ void lfs_file_set_mtime(struct lfs_file *f, int64_t mtime_ns)
 
 uint32_t lfs_file_tell(const struct lfs_file *f) { return f->pos; }
 uint32_t lfs_file_size(const struct lfs_file *f) { return cur_size(f); }
+
+/* n bytes of the committed chain at f->pos, checking the chain as it is
+ * read from its start (the map is made on the first read). */
+static int read_chain(struct lfs_file *f, void *buf, uint32_t n, struct err *e)
+{
+    struct lfs *fs = f->fs;
+    if (!f->seen.map && !(f->seen.map = calloc((fs->block_count + 7) / 8, 1)))
+        return lfs_fail(fs, e, LFS_ERR_NOMEM, "out of memory");
+    return ctz_read(fs, f->head, f->size, f->pos, buf, n, &f->seen, e);
+}
 
 int64_t lfs_file_read(struct lfs_file *f, void *buf, uint32_t len, struct err *e)
 {
@@ -357,8 +396,8 @@ int64_t lfs_file_read(struct lfs_file *f, void *buf, uint32_t len, struct err *e
     uint32_t n = min_u32(len, f->size - f->pos);
     if (f->inl)
         memcpy(buf, f->ibuf + f->pos, n);
-    else if (ctz_read(f->fs, f->head, f->size, f->pos, buf, n, e))
-        return -1;
+    else if (read_chain(f, buf, n, e))
+        return err_prefix(e, "%s: ", f->path);
     f->pos += n;
     return n;
 }
@@ -460,7 +499,7 @@ int lfs_file_truncate(struct lfs_file *f, uint32_t size, struct err *e)
             if (f->inl)
                 memcpy(nb, f->ibuf, size);
             else
-                r = ctz_read(fs, f->head, f->size, 0, nb, size, e);
+                r = ctz_read(fs, f->head, f->size, 0, nb, size, NULL, e);
             if (r) {
                 free(nb);
                 return -1;
@@ -469,12 +508,14 @@ int lfs_file_truncate(struct lfs_file *f, uint32_t size, struct err *e)
             f->ibuf = nb;
             f->inl = true;
             f->head = LFS_BLOCK_NULL;
+            chain_changed(f);
         } else {
             lfs_block_t b;
             uint32_t off;
             if (ctz_find(fs, f->head, f->size, size - 1, &b, &off, e))
                 return -1;
             f->head = b;
+            chain_changed(f);
         }
         f->size = size;
         f->dirty = true;

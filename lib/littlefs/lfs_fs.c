@@ -204,6 +204,8 @@ static void retarget(struct lfs *fs, const lfs_block_t old[2], const lfs_block_t
             fs->track[i][0] = now[0];
             fs->track[i][1] = now[1];
         }
+    if (fs->walking)
+        walk_retarget(fs->walking, old, now);
 }
 
 /* A relocated pair has new blocks: point its parent's DIRSTRUCT and its
@@ -376,8 +378,11 @@ static int deorphan(struct lfs *fs, bool powerloss, struct err *e)
                         continue;
                     }
                 }
-                if (pass == 1 && r == 1 && powerloss) {
-                    /* full orphan: a removed directory still on the list */
+                if (pass == 1 && r == 1 && powerloss && !pair_overlap(pdir.tail, fs->root)) {
+                    /* full orphan: a removed directory still on the list.
+                     * Never the root, which has no parent either: littlefs
+                     * links it with a hard tail, but on a damaged list a soft
+                     * one leads to it, and dropping it would lose everything. */
                     gs_xor(&fs->gdelta, &dir.gdelta);
                     int st = retail(fs, &pdir, (uint16_t)(TY_SOFTTAIL + dir.split), dir.tail,
                                     &more, e);
@@ -396,21 +401,41 @@ static int deorphan(struct lfs *fs, bool powerloss, struct err *e)
     return 0;
 }
 
+int fs_move_source(struct lfs *fs, struct mdir *d, struct err *e)
+{
+    lfs_block_t pair[2] = { fs->gdisk.pair[0], fs->gdisk.pair[1] };
+    if (mdir_fetch(fs, d, pair, e))
+        return -1;
+    uint16_t moveid = (uint16_t)TAG_ID(fs->gdisk.tag);
+    if (moveid >= d->count)
+        return lfs_fail(fs, e, LFS_ERR_CORRUPT,
+                        "pending move of id %u in pair {0x%x, 0x%x} that has only %u ids",
+                        moveid, pair[0], pair[1], d->count);
+    /* Only a file or a directory is ever renamed: a damaged global state
+     * can name any id, the superblock entry too, which the delete that
+     * finishes the move would remove. */
+    struct fields f;
+    if (mdir_fields(fs, d, false, &f, e))
+        return -1;
+    const struct field *name = fields_get(&f, moveid, 0, MASK_NAME);
+    bool entry = name && (name->type == TY_REG || name->type == TY_DIR);
+    fields_free(&f);
+    if (!entry)
+        return lfs_fail(fs, e, LFS_ERR_CORRUPT,
+                        "pending move of id %u in pair {0x%x, 0x%x}, which is not a file or "
+                        "directory", moveid, pair[0], pair[1]);
+    return 0;
+}
+
 static int demove(struct lfs *fs, struct err *e)
 {
     if (!gs_hasmove(&fs->gdisk))
         return 0;
     struct mdir d;
-    lfs_block_t pair[2] = { fs->gdisk.pair[0], fs->gdisk.pair[1] };
-    if (mdir_fetch(fs, &d, pair, e))
+    if (fs_move_source(fs, &d, e))
         return -1;
-    uint16_t moveid = (uint16_t)TAG_ID(fs->gdisk.tag);
-    if (moveid >= d.count)
-        return lfs_fail(fs, e, LFS_ERR_CORRUPT,
-                        "pending move of id %u in pair {0x%x, 0x%x} that has only %u ids",
-                        moveid, pair[0], pair[1], d.count);
     fs_prepmove(fs, 0x3ff, NULL);
-    struct mattr a = { TAG(TY_DELETE, moveid, 0), NULL };
+    struct mattr a = { TAG(TY_DELETE, TAG_ID(fs->gdisk.tag), 0), NULL };
     return fs_commit(fs, &d, &a, 1, e);
 }
 
@@ -501,6 +526,7 @@ void lfs_free(struct lfs *fs)
 {
     if (!fs)
         return;
+    mdir_forget(fs);
     bd_free(&fs->bd);
     free(fs->used);
     free(fs->inflight);
@@ -590,6 +616,7 @@ int lfs_mount(struct lfs **out, struct flash *flash, uint32_t offset, uint32_t s
     }
     fs->block_count = sb.block_count;
     fs->disk_version = sb.version;
+    fs->alloc_start = fs->seed;
     if (sb.name_max && sb.name_max < fs->name_max)
         fs->name_max = sb.name_max;
     if (fs->name_max > 255)
@@ -817,6 +844,24 @@ int fs_lookup(struct lfs *fs, const char *path, bool view, struct lookup *r, str
     return 0;
 }
 
+int fs_lookup_in(struct lfs *fs, const lfs_block_t dir[2], const char *name, uint32_t len,
+                 struct lookup *r, struct err *e)
+{
+    memset(r, 0, sizeof *r);
+    r->dirpair[0] = dir[0];
+    r->dirpair[1] = dir[1];
+    r->name = name;
+    r->namelen = len;
+    int s = dir_search(fs, dir, name, len, true, &r->d, &r->id, &r->type, NULL, e);
+    if (s < 0)
+        return -1;
+    if (s == 1) {
+        r->parent_ok = true;
+        return lfs_fail(fs, e, LFS_ERR_NOENT, "no such file or directory");
+    }
+    return 0;
+}
+
 int fs_entry_fields(struct lfs *fs, const struct lookup *r, struct fields *f, struct err *e)
 {
     return mdir_fields(fs, &r->d, true, f, e);
@@ -824,19 +869,25 @@ int fs_entry_fields(struct lfs *fs, const struct lookup *r, struct fields *f, st
 
 /* ---- information ---------------------------------------------------------- */
 
-static void fill_info(const struct fields *f, uint16_t id, const struct field *name,
-                      struct lfs_info *info)
+void fs_fill_info(const struct fields *f, uint16_t id, const struct field *name,
+                  struct lfs_info *info)
 {
     memset(info, 0, sizeof *info);
     info->type = name->type == TY_DIR ? LFS_TYPE_DIR : LFS_TYPE_REG;
     uint32_t n = name->size < 255 ? name->size : 255;
     memcpy(info->name, name->data, n);
     info->name[n] = '\0';
+    info->name_len = name->size;
+    info->dir[0] = info->dir[1] = LFS_BLOCK_NULL;
     const struct field *s = fields_get(f, id, T1_STRUCT << 8, MASK_TYPE1);
     if (s && s->type == TY_CTZSTRUCT && s->size >= 8)
         info->size = get_le32(s->data + 4);
     else if (s && s->type == TY_INLINESTRUCT)
         info->size = s->size;
+    else if (s && s->type == TY_DIRSTRUCT && s->size >= 8 && info->type == LFS_TYPE_DIR) {
+        info->dir[0] = get_le32(s->data);
+        info->dir[1] = get_le32(s->data + 4);
+    }
     const struct field *m = fields_get(f, id, TY_USERATTR + LFS_ATTR_MTIME, MASK_TYPE3);
     if (m && m->size >= 8 && info->type == LFS_TYPE_REG) {
         info->has_mtime = true;
@@ -854,6 +905,9 @@ int lfs_stat(struct lfs *fs, const char *path, struct lfs_info *info, struct err
         memset(info, 0, sizeof *info);
         info->type = LFS_TYPE_DIR;
         strcpy(info->name, "/");
+        info->name_len = 1;
+        info->dir[0] = fs->root[0];
+        info->dir[1] = fs->root[1];
         return 0;
     }
     struct fields f;
@@ -864,72 +918,8 @@ int lfs_stat(struct lfs *fs, const char *path, struct lfs_info *info, struct err
         fields_free(&f);
         return lfs_fail(fs, e, LFS_ERR_CORRUPT, "%s: entry lost its name", path);
     }
-    fill_info(&f, r.id, name, info);
+    fs_fill_info(&f, r.id, name, info);
     fields_free(&f);
-    return 0;
-}
-
-int lfs_dir_list(struct lfs *fs, const char *path, struct lfs_info **out, size_t *n,
-                 struct err *e)
-{
-    *out = NULL;
-    *n = 0;
-    struct lookup r;
-    if (fs_lookup(fs, path, true, &r, e))
-        return -1;
-    if (r.type != TY_DIR)
-        return lfs_fail(fs, e, LFS_ERR_NOTDIR, "%s: not a directory", path);
-    lfs_block_t pair[2] = { fs->root[0], fs->root[1] };
-    if (r.id != 0x3ff) {
-        struct fields f;
-        if (mdir_fields(fs, &r.d, true, &f, e))
-            return -1;
-        const struct field *s = fields_get(&f, r.id, TY_DIRSTRUCT, MASK_TYPE3);
-        if (!s || s->size < 8) {
-            fields_free(&f);
-            return lfs_fail(fs, e, LFS_ERR_CORRUPT, "%s: directory without a struct", path);
-        }
-        pair[0] = get_le32(s->data);
-        pair[1] = get_le32(s->data + 4);
-        fields_free(&f);
-    }
-    size_t cap = 0;
-    struct lfs_info *v = NULL;
-    uint32_t steps = 0;
-    for (;;) {
-        if (++steps > fs->block_count) {
-            free(v);
-            return lfs_fail(fs, e, LFS_ERR_CORRUPT, "%s: the directory's pair list loops", path);
-        }
-        struct mdir d;
-        struct fields f;
-        if (mdir_fetch(fs, &d, pair, e) || mdir_fields(fs, &d, true, &f, e)) {
-            free(v);
-            return -1;
-        }
-        for (uint16_t id = 0; id < f.count; id++) {
-            const struct field *name = fields_get(&f, id, 0, MASK_NAME);
-            if (!name || (name->type != TY_REG && name->type != TY_DIR))
-                continue;
-            if (*n == cap) {
-                cap = cap ? cap * 2 : 16;
-                struct lfs_info *nv = realloc(v, cap * sizeof *nv);
-                if (!nv) {
-                    fields_free(&f);
-                    free(v);
-                    return lfs_fail(fs, e, LFS_ERR_NOMEM, "out of memory");
-                }
-                v = nv;
-            }
-            fill_info(&f, id, name, &v[(*n)++]);
-        }
-        fields_free(&f);
-        if (!d.split)
-            break;
-        pair[0] = d.tail[0];
-        pair[1] = d.tail[1];
-    }
-    *out = v;
     return 0;
 }
 
@@ -1036,28 +1026,23 @@ static int dir_is_empty(struct lfs *fs, const struct mdir *d, uint16_t id, lfs_b
     return dd.count == 0 && !dd.split;
 }
 
-int lfs_remove(struct lfs *fs, const char *path, struct err *e)
+int fs_remove_found(struct lfs *fs, const struct lookup *r, bool unlink, const char *shown,
+                    struct err *e)
 {
-    if (fs_force_consistency(fs, e))
-        return -1;
-    struct lookup r;
-    if (fs_lookup(fs, path, true, &r, e))
-        return -1;
-    if (r.id == 0x3ff)
-        return lfs_fail(fs, e, LFS_ERR_INVAL, "cannot remove the root directory");
     lfs_block_t dpair[2] = { LFS_BLOCK_NULL, LFS_BLOCK_NULL };
-    bool isdir = r.type == TY_DIR;
+    bool isdir = r->type == TY_DIR && !unlink;
     if (isdir) {
-        int empty = dir_is_empty(fs, &r.d, r.id, dpair, e);
+        int empty = dir_is_empty(fs, &r->d, r->id, dpair, e);
         if (empty < 0)
             return -1;
         if (!empty)
-            return lfs_fail(fs, e, LFS_ERR_NOTEMPTY, "%s: directory not empty", path);
+            return lfs_fail(fs, e, LFS_ERR_NOTEMPTY, "%s: directory not empty", shown);
         fs_preporphans(fs, +1);
         track(fs, dpair);
     }
-    struct mattr a = { TAG(TY_DELETE, r.id, 0), NULL };
-    int rc = fs_commit(fs, &r.d, &a, 1, e);
+    struct mdir d = r->d;
+    struct mattr a = { TAG(TY_DELETE, r->id, 0), NULL };
+    int rc = fs_commit(fs, &d, &a, 1, e);
     if (!rc && isdir && gs_hasorphans(&fs->gstate)) {
         fs_preporphans(fs, -1);
         rc = drop_dir(fs, dpair, e);
@@ -1068,48 +1053,16 @@ int lfs_remove(struct lfs *fs, const char *path, struct err *e)
     return rc;
 }
 
-/* Deeper than this is a damaged filesystem (a directory that contains
- * itself), not a tree anyone made: stop instead of exhausting the stack. */
-#define LFS_REMOVE_MAX_DEPTH 128
-
-static int remove_tree(struct lfs *fs, const char *path, int depth, struct err *e)
+int lfs_remove(struct lfs *fs, const char *path, struct err *e)
 {
-    struct lfs_info info;
-    if (depth > LFS_REMOVE_MAX_DEPTH)
-        return lfs_fail(fs, e, LFS_ERR_CORRUPT, "%s: directories nested deeper than %d levels "
-                        "(a damaged filesystem?)", path, LFS_REMOVE_MAX_DEPTH);
-    if (lfs_stat(fs, path, &info, e))
+    if (fs_force_consistency(fs, e))
         return -1;
-    if (info.type == LFS_TYPE_DIR) {
-        struct lfs_info *v;
-        size_t n;
-        if (lfs_dir_list(fs, path, &v, &n, e))
-            return -1;
-        for (size_t i = 0; i < n; i++) {
-            size_t len = strlen(path) + strlen(v[i].name) + 2;
-            char *sub = malloc(len);
-            if (!sub) {
-                free(v);
-                return lfs_fail(fs, e, LFS_ERR_NOMEM, "out of memory");
-            }
-            snprintf(sub, len, "%s/%s", path, v[i].name);
-            int r = remove_tree(fs, sub, depth + 1, e);
-            free(sub);
-            if (r) {
-                free(v);
-                return -1;
-            }
-        }
-        free(v);
-        if (strspn(path, "/.") == strlen(path))
-            return 0;   /* the root itself stays */
-    }
-    return lfs_remove(fs, path, e);
-}
-
-int lfs_remove_recursive(struct lfs *fs, const char *path, struct err *e)
-{
-    return remove_tree(fs, path, 0, e);
+    struct lookup r;
+    if (fs_lookup(fs, path, true, &r, e))
+        return -1;
+    if (r.id == 0x3ff)
+        return lfs_fail(fs, e, LFS_ERR_INVAL, "cannot remove the root directory");
+    return fs_remove_found(fs, &r, false, path, e);
 }
 
 /* Is path b inside directory path a (component-wise)? */
@@ -1292,7 +1245,7 @@ int64_t lfs_fs_size(struct lfs *fs, struct err *e)
     return used;
 }
 
-int lfs_fs_stat(struct lfs *fs, struct lfs_fsinfo *info, struct err *e)
+void lfs_fs_info(const struct lfs *fs, struct lfs_fsinfo *info)
 {
     memset(info, 0, sizeof *info);
     info->disk_version = fs->disk_version;
@@ -1307,6 +1260,11 @@ int lfs_fs_stat(struct lfs *fs, struct lfs_fsinfo *info, struct err *e)
     info->gstate[0] = fs->gdisk.tag;
     info->gstate[1] = fs->gdisk.pair[0];
     info->gstate[2] = fs->gdisk.pair[1];
+}
+
+int lfs_fs_stat(struct lfs *fs, struct lfs_fsinfo *info, struct err *e)
+{
+    lfs_fs_info(fs, info);
     uint32_t used;
     if (fs_size(fs, &used, e))
         return -1;

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 
 #include "lfs_priv.h"
+#include "names.h"
 
 struct fsck {
     struct lfs *fs;
@@ -53,9 +54,9 @@ static int claim(void *ctx, lfs_block_t b, struct err *e)
         problem(c, "%s: block 0x%x is outside the filesystem", c->what, b);
         return 0;
     }
-    if (c->seen[b / 8] >> (b % 8) & 1)
+    if (bit_get(c->seen, b))
         problem(c, "%s: block 0x%x is used twice", c->what, b);
-    c->seen[b / 8] |= (uint8_t)(1u << (b % 8));
+    bit_set(c->seen, b);
     return 0;
 }
 
@@ -78,9 +79,11 @@ static void check_pair(struct fsck *c, const struct mdir *d, const struct fields
         if (name->type != TY_REG && name->type != TY_DIR)
             problem(c, "pair {0x%x, 0x%x} id %u: unknown entry type 0x%x", d->pair[0],
                     d->pair[1], id, name->type);
+        char shown[NAME_ESC_MAX(255)];   /* names.h: a name may hold any byte */
+        name_escape(name->data, name->size, shown, sizeof shown);
         if (prev && name_order(prev, name) >= 0)
-            problem(c, "pair {0x%x, 0x%x} id %u: name '%.*s' out of order", d->pair[0],
-                    d->pair[1], id, (int)name->size, (const char *)name->data);
+            problem(c, "pair {0x%x, 0x%x} id %u: name '%s' out of order", d->pair[0],
+                    d->pair[1], id, shown);
         prev = name;
         const struct field *s = fields_get(f, id, T1_STRUCT << 8, MASK_TYPE1);
         if (!s) {
@@ -95,8 +98,8 @@ static void check_pair(struct fsck *c, const struct mdir *d, const struct fields
                     d->pair[1], id, s->type, s->size);
         else if (s->type == TY_CTZSTRUCT) {
             char what[96];
-            snprintf(what, sizeof what, "file '%.*s' (pair {0x%x, 0x%x})", (int)name->size,
-                     (const char *)name->data, d->pair[0], d->pair[1]);
+            snprintf(what, sizeof what, "file '%.40s' (pair {0x%x, 0x%x})", shown, d->pair[0],
+                     d->pair[1]);
             c->what = what;
             struct err e;
             if (ctz_traverse(c->fs, get_le32(s->data), get_le32(s->data + 4), claim, c, &e))
@@ -150,58 +153,88 @@ static int walk_list(struct fsck *c, struct err *e)
     return 0;
 }
 
-static void walk_tree(struct fsck *c, const char *path, int depth)
+/* A directory's pair must be on the tail list, else the allocator would
+ * reuse its files' blocks. */
+static void check_dir(struct fsck *c, const char *path, const lfs_block_t p[2])
 {
-    struct lfs *fs = c->fs;
+    if (on_list(c, p))
+        return;
+    if (gs_hasorphans(&c->fs->gdisk) && overlaps_list(c, p))
+        note(c, "note: a directory pair was being moved; the next write finishes it");
+    else
+        problem(c, "%s: directory pair {0x%x, 0x%x} is not on the tail list", path, p[0], p[1]);
+}
+
+/* Every file reads completely. */
+static void check_file(struct fsck *c, const struct lfs_walk_dir *d, const struct lfs_info *ent,
+                       const char *path)
+{
+    struct lfs_file *f;
     struct err e;
-    if (depth > 64) {
-        problem(c, "%s: directories nested too deep (a loop?)", path);
+    uint8_t buf[4096];
+    int64_t got = lfs_file_open_at(c->fs, d->dir, ent->name, ent->name_len, path, &f, &e);
+    while (got == 0 && (got = lfs_file_read(f, buf, sizeof buf, &e)) > 0)
+        got = 0;
+    if (got < 0)
+        problem(c, "%s", e.msg);
+    if (f)
+        lfs_file_close(f, &e);
+}
+
+static int tree_list(void *ctx, const struct lfs_walk_dir *d, struct err *e)
+{
+    struct fsck *c = ctx;
+    (void)e;
+    for (size_t i = 0; i < d->n; i++) {
+        char path[ERR_MSG_MAX];
+        path[0] = '/';
+        lfs_walk_path(d, &d->v[i], path + 1, sizeof path - 1);
+        if (d->v[i].type == LFS_TYPE_DIR)
+            check_dir(c, path, d->v[i].dir);
+        else
+            check_file(c, d, &d->v[i], path);
+    }
+    return 0;
+}
+
+/* A directory reached twice (the walk would be exponential, or endless)
+ * or that cannot be listed. */
+static int tree_problem(void *ctx, const struct lfs_walk_dir *d, const struct lfs_info *sub,
+                        enum lfs_walk_problem kind, const char *why, struct err *e)
+{
+    (void)kind;
+    (void)e;
+    char path[ERR_MSG_MAX] = "/";
+    if (sub)
+        lfs_walk_path(d, sub, path + 1, sizeof path - 1);
+    problem(ctx, "%s: %s", path, why);
+    return 0;
+}
+
+static void walk_tree(struct fsck *c)
+{
+    static const struct lfs_walk_ops ops = { tree_list, NULL, NULL, tree_problem };
+    struct err e;
+    if (lfs_walk(c->fs, "/", &ops, c, &e))
+        problem(c, "/: %s", e.msg);
+}
+
+/* A pending move that the next write finishes is a note; one it cannot
+ * finish (its source is no file or directory: a damaged global state) is a
+ * problem. */
+static void check_move(struct fsck *c)
+{
+    struct mdir d;
+    struct err e;
+    if (fs_move_source(c->fs, &d, &e)) {
+        problem(c, "%s", e.msg);
         return;
     }
-    struct lfs_info *v;
-    size_t n;
-    if (lfs_dir_list(fs, path, &v, &n, &e)) {
-        problem(c, "%s: %s", path, e.msg);
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        size_t len = strlen(path) + strlen(v[i].name) + 2;
-        char *sub = malloc(len);
-        if (!sub)
-            break;
-        snprintf(sub, len, "%s/%s", strcmp(path, "/") ? path : "", v[i].name);
-        if (v[i].type == LFS_TYPE_DIR) {
-            struct lookup r;
-            if (fs_lookup(fs, sub, true, &r, &e) == 0) {
-                struct fields f;
-                if (mdir_fields(fs, &r.d, true, &f, &e) == 0) {
-                    const struct field *s = fields_get(&f, r.id, TY_DIRSTRUCT, MASK_TYPE3);
-                    if (s && s->size >= 8) {
-                        lfs_block_t p[2] = { get_le32(s->data), get_le32(s->data + 4) };
-                        if (!on_list(c, p)) {
-                            if (gs_hasorphans(&fs->gdisk) && overlaps_list(c, p))
-                                note(c, "note: a directory pair was being moved; the next "
-                                        "write finishes it");
-                            else
-                                problem(c, "%s: directory pair {0x%x, 0x%x} is not on the "
-                                        "tail list", sub, p[0], p[1]);
-                        }
-                    }
-                    fields_free(&f);
-                }
-            }
-            walk_tree(c, sub, depth + 1);
-        } else {
-            uint8_t *data;
-            uint32_t size;
-            if (lfs_read_file(fs, sub, &data, &size, &e))
-                problem(c, "%s: %s", sub, e.msg);
-            else
-                free(data);
-        }
-        free(sub);
-    }
-    free(v);
+    char m[128];
+    snprintf(m, sizeof m, "note: a rename was interrupted (id %u in pair {0x%x, 0x%x}); "
+             "the next write finishes it", (unsigned)TAG_ID(c->fs->gdisk.tag),
+             c->fs->gdisk.pair[0], c->fs->gdisk.pair[1]);
+    note(c, m);
 }
 
 int lfs_fsck(struct lfs *fs, lfs_fsck_report report, void *ctx, struct err *e)
@@ -215,19 +248,14 @@ int lfs_fsck(struct lfs *fs, lfs_fsck_report report, void *ctx, struct err *e)
         return lfs_fail(fs, e, LFS_ERR_NOMEM, "out of memory");
     }
     walk_list(&c, e);
-    walk_tree(&c, "/", 0);
+    walk_tree(&c);
     if (fs->block_count != fs->bd.nblocks)
         problem(&c,
                 "the superblock says %u blocks but the partition holds %u: MicroPython will not "
                 "mount it (fix: --fs grow)",
                 fs->block_count, fs->bd.nblocks);
-    if (gs_hasmove(&fs->gdisk)) {
-        char m[128];
-        snprintf(m, sizeof m, "note: a rename was interrupted (id %u in pair {0x%x, 0x%x}); "
-                 "the next write finishes it", (unsigned)TAG_ID(fs->gdisk.tag),
-                 fs->gdisk.pair[0], fs->gdisk.pair[1]);
-        note(&c, m);
-    }
+    if (gs_hasmove(&fs->gdisk))
+        check_move(&c);
     if (gs_hasorphans(&fs->gdisk))
         note(&c, "note: a directory removal was interrupted; the next write cleans it up");
     free(c.seen);

@@ -234,28 +234,95 @@ static bool scan_block(struct lfs *fs, struct mdir *d, const uint8_t *b, uint32_
 
 static int32_t seq_cmp(uint32_t a, uint32_t b) { return (int32_t)(a - b); }
 
+#define NFETCHED (sizeof ((struct lfs *)0)->fetched / sizeof ((struct lfs *)0)->fetched[0])
+
+static bool fetched_current(const struct lfs *fs, const struct fetched *c)
+{
+    return c->valid && c->ver[0] == fs->bd.ver[c->d.pair[0]] &&
+           c->ver[1] == fs->bd.ver[c->d.pair[1]];
+}
+
+/* A pair fetched before whose blocks have not changed since. */
+static bool fetch_remembered(struct lfs *fs, struct mdir *d, const lfs_block_t pair[2])
+{
+    for (size_t i = 0; i < NFETCHED; i++) {
+        const struct fetched *c = &fs->fetched[i];
+        if (fetched_current(fs, c) && pair_equal_set(c->d.pair, pair)) {
+            *d = c->d;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void fetch_remember(struct lfs *fs, const struct mdir *d)
+{
+    struct fetched *c = &fs->fetched[fs->fetch_next++ % NFETCHED];
+    fields_free(&c->f);
+    *c = (struct fetched){ .d = *d, .ver = { fs->bd.ver[d->pair[0]], fs->bd.ver[d->pair[1]] },
+                           .valid = true };
+}
+
+void mdir_forget(struct lfs *fs)
+{
+    for (size_t i = 0; i < NFETCHED; i++) {
+        fields_free(&fs->fetched[i].f);
+        fs->fetched[i].valid = false;
+    }
+}
+
+/* The remembered fetch of exactly d (same block, same end), if any. */
+static struct fetched *fetched_of(struct lfs *fs, const struct mdir *d)
+{
+    for (size_t i = 0; i < NFETCHED; i++) {
+        struct fetched *c = &fs->fetched[i];
+        if (fetched_current(fs, c) && c->d.pair[0] == d->pair[0] && c->d.off == d->off)
+            return c;
+    }
+    return NULL;
+}
+
+static int fetch(struct lfs *fs, struct mdir *d, const lfs_block_t pair[2], struct err *e);
+
 int mdir_fetch(struct lfs *fs, struct mdir *d, const lfs_block_t pair[2], struct err *e)
 {
     if (pair[0] >= fs->block_count || pair[1] >= fs->block_count)
         return lfs_fail(fs, e, LFS_ERR_CORRUPT,
                         "metadata pair {0x%x, 0x%x} points outside the filesystem (%u blocks)",
                         pair[0], pair[1], fs->block_count);
-    const uint8_t *b[2];
+    if (fetch_remembered(fs, d, pair))
+        return 0;
+    if (fetch(fs, d, pair, e))
+        return -1;
+    fetch_remember(fs, d);
+    return 0;
+}
+
+static int fetch(struct lfs *fs, struct mdir *d, const lfs_block_t pair[2], struct err *e)
+{
+    /* The revision counts first: the older block is read only when the
+     * newer one holds no valid commit (a cut during its compaction). */
+    uint32_t revs[2];
     for (int i = 0; i < 2; i++) {
-        b[i] = bd_block(&fs->bd, pair[i], e);
-        if (!b[i]) {
+        uint8_t w[4];
+        if (bd_read(&fs->bd, pair[i], 0, w, 4, e)) {
             fs->errcode = LFS_ERR_IO;
             return -1;
         }
+        revs[i] = get_le32(w);
     }
-    uint32_t revs[2] = { get_le32(b[0]), get_le32(b[1]) };
     int r = seq_cmp(revs[1], revs[0]) > 0 ? 1 : 0;
     for (int i = 0; i < 2; i++) {
         int k = (r + i) % 2;
+        const uint8_t *b = bd_block(&fs->bd, pair[k], e);
+        if (!b) {
+            fs->errcode = LFS_ERR_IO;
+            return -1;
+        }
         memset(d, 0, sizeof *d);
         d->pair[0] = pair[k];
         d->pair[1] = pair[1 - k];
-        if (scan_block(fs, d, b[k], revs[k]))
+        if (scan_block(fs, d, b, get_le32(b)))
             return 0;
     }
     return lfs_fail(fs, e, LFS_ERR_CORRUPT,
@@ -263,8 +330,42 @@ int mdir_fetch(struct lfs *fs, struct mdir *d, const lfs_block_t pair[2], struct
                     pair[0], pair[1]);
 }
 
+static int replay(struct lfs *fs, const struct mdir *d, struct fields *out, struct err *e);
+
+/* A copy of `f` (the caller frees it). */
+static int fields_copy(struct lfs *fs, const struct fields *f, struct fields *out,
+                       struct err *e)
+{
+    *out = *f;
+    out->cap = f->n;
+    out->v = malloc((f->n ? (size_t)f->n : 1) * sizeof *out->v);
+    if (!out->v) {
+        memset(out, 0, sizeof *out);
+        return lfs_fail(fs, e, LFS_ERR_NOMEM, "out of memory");
+    }
+    if (f->n)
+        memcpy(out->v, f->v, (size_t)f->n * sizeof *out->v);
+    return 0;
+}
+
+/* The replay of a pair fetched before is remembered with it: a lookup
+ * replays every pair on its way, and replaying is most of its cost once
+ * the fetch is remembered. */
 int mdir_fields(struct lfs *fs, const struct mdir *d, bool view, struct fields *out,
                 struct err *e)
+{
+    struct fetched *c = fetched_of(fs, d);
+    if (c && !c->f.v && replay(fs, d, &c->f, e))
+        return -1;
+    if (c ? fields_copy(fs, &c->f, out, e) : replay(fs, d, out, e))
+        return -1;
+    /* A pending move's source is gone for readers (the "synthetic move"). */
+    if (view && gs_hasmovehere(&fs->gdisk, d->pair) && TAG_ID(fs->gdisk.tag) < out->count)
+        fields_apply(out, TAG(TY_DELETE, TAG_ID(fs->gdisk.tag), 0), NULL);
+    return 0;
+}
+
+static int replay(struct lfs *fs, const struct mdir *d, struct fields *out, struct err *e)
 {
     memset(out, 0, sizeof *out);
     out->tail[0] = d->tail[0];
@@ -300,9 +401,6 @@ int mdir_fields(struct lfs *fs, const struct mdir *d, bool view, struct fields *
         fields_free(out);
         return lfs_fail(fs, e, LFS_ERR_CORRUPT, "block 0x%x: id count mismatch", d->pair[0]);
     }
-    /* A pending move's source is gone for readers (the "synthetic move"). */
-    if (view && gs_hasmovehere(&fs->gdisk, d->pair) && TAG_ID(fs->gdisk.tag) < out->count)
-        fields_apply(out, TAG(TY_DELETE, TAG_ID(fs->gdisk.tag), 0), NULL);
     return 0;
 }
 

@@ -9,6 +9,7 @@
  *   lfs_fs.c     mount, format, gstate, path lookup, mkdir/remove/rename,
  *                relocation fix-ups, orphans, grow
  *   lfs_file.c   file handles
+ *   lfs_walk.c   directory listings and tree walks (ls, get, rm -r, fsck)
  *   lfs_fsck.c   the checker
  *
  * These files call each other in both directions (the allocator traverses
@@ -66,6 +67,9 @@ static inline void put_be32(uint8_t *p, uint32_t v)
 }
 static inline uint32_t align_up(uint32_t a, uint32_t b) { return (a + b - 1) / b * b; }
 static inline uint32_t min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
+/* Bitmaps of blocks (the allocator, fsck). */
+static inline void bit_set(uint8_t *m, uint32_t b) { m[b / 8] |= (uint8_t)(1u << (b % 8)); }
+static inline bool bit_get(const uint8_t *m, uint32_t b) { return m[b / 8] >> (b % 8) & 1; }
 
 /* littlefs's CRC-32: reflected 0x04C11DB7, init 0xffffffff, no final XOR. */
 uint32_t lfs_crc(uint32_t crc, const void *buf, size_t len);
@@ -84,6 +88,27 @@ static inline bool pair_isnull(const lfs_block_t p[2])
     return p[0] == LFS_BLOCK_NULL || p[1] == LFS_BLOCK_NULL;
 }
 
+/* The pairs a walk has seen, as a bitmap of their blocks (block_count
+ * bits): a pair sharing a block with one seen before is the same pair
+ * reached again.  Returns whether `p` was seen, and marks it. */
+static inline bool pair_was_seen(const uint8_t *map, uint32_t block_count,
+                                 const lfs_block_t p[2])
+{
+    bool seen = false;
+    for (int i = 0; i < 2; i++)
+        if (p[i] < block_count)
+            seen |= (map[p[i] / 8] >> (p[i] % 8)) & 1;
+    return seen;
+}
+static inline bool pair_seen(uint8_t *map, uint32_t block_count, const lfs_block_t p[2])
+{
+    bool seen = pair_was_seen(map, block_count, p);
+    for (int i = 0; i < 2 && !seen; i++)
+        if (p[i] < block_count)
+            map[p[i] / 8] |= (uint8_t)(1u << (p[i] % 8));
+    return seen;
+}
+
 /* ---- block device (lfs_bd.c) ------------------------------------------- */
 struct lfs_bd {
     struct flash *flash;
@@ -92,6 +117,8 @@ struct lfs_bd {
     uint32_t nblocks;       /* whole blocks the partition holds */
     uint8_t **blk;          /* cached blocks (NULL = not loaded) */
     uint8_t *dirty;         /* 1 = cached block differs from flash (write-back) */
+    uint32_t *ver;          /* changes (prog, erase) of each block: what a
+                             * remembered metadata fetch checks */
     bool write_back;
     bool ordered;           /* write-back over an interruptible flash: every
                              * commit reaches the flash before the next one */
@@ -103,6 +130,9 @@ int bd_init(struct lfs_bd *bd, struct flash *flash, uint32_t base, uint32_t size
 void bd_free(struct lfs_bd *bd);
 /* Pointer to the cached contents of `block` (valid until bd_free). */
 const uint8_t *bd_block(struct lfs_bd *bd, lfs_block_t block, struct err *e);
+/* Reads of at most BD_SMALL_READ bytes from a block that is not cached go
+ * to the flash alone and leave the block uncached. */
+#define BD_SMALL_READ 64u
 int bd_read(struct lfs_bd *bd, lfs_block_t block, uint32_t off, void *buf, uint32_t len,
             struct err *e);
 int bd_prog(struct lfs_bd *bd, lfs_block_t block, uint32_t off, const void *buf, uint32_t len,
@@ -172,6 +202,8 @@ struct mattr {
 };
 
 void fields_free(struct fields *f);
+/* Forget the remembered fetches (lfs_free). */
+void mdir_forget(struct lfs *fs);
 /* Apply one tag to the replayed state (creates, deletes, supersedes). */
 int fields_apply(struct fields *f, uint32_t tag, const uint8_t *data);
 const struct field *fields_get(const struct fields *f, uint16_t id, uint16_t type, uint16_t mask);
@@ -202,13 +234,24 @@ int mdir_compact(struct lfs *fs, struct mdir *d, const struct fields *f, uint16_
 /* Block index holding file byte `pos`, and its offset inside that block. */
 uint32_t ctz_index(uint32_t bsize, uint32_t pos, uint32_t *off);
 uint32_t ctz_ptrs(uint32_t index);   /* pointers at the start of block `index` */
+/* A chain that starts inside the filesystem and is not larger than it;
+ * else -1 (LFS_ERR_CORRUPT).  ctz_find and ctz_traverse check it. */
+int ctz_check(struct lfs *fs, lfs_block_t head, uint32_t size, struct err *e);
 int ctz_find(struct lfs *fs, lfs_block_t head, uint32_t size, uint32_t pos,
              lfs_block_t *block, uint32_t *off, struct err *e);
 typedef int (*block_cb)(void *ctx, lfs_block_t block, struct err *e);
 int ctz_traverse(struct lfs *fs, lfs_block_t head, uint32_t size, block_cb cb, void *ctx,
                  struct err *e);
+/* What a reader has checked of a chain read from its start: the blocks of
+ * indexes 0..next-1, none twice (a bitmap of block_count bits).  A chain
+ * whose pointers loop would give the same blocks again and again. */
+struct ctz_seen {
+    uint8_t *map;
+    uint32_t next;
+};
+/* len bytes at pos; `seen` (may be NULL) is checked and extended. */
 int ctz_read(struct lfs *fs, lfs_block_t head, uint32_t size, uint32_t pos, void *buf,
-             uint32_t len, struct err *e);
+             uint32_t len, struct ctz_seen *seen, struct err *e);
 
 /* ---- allocator (lfs_alloc.c) ------------------------------------------- */
 int lfs_alloc(struct lfs *fs, lfs_block_t *block, struct err *e);
@@ -230,7 +273,9 @@ struct lfs {
     struct gstate gstate;   /* what the state is (RAM) */
     struct gstate gdisk;    /* what the disk says */
     struct gstate gdelta;   /* deltas stolen from dropped pairs */
-    uint32_t seed;
+    uint32_t seed;          /* CRCs of the commits fetched */
+    uint32_t alloc_start;   /* the seed at mount, where the allocator starts (as
+                             * littlefs: the same however many fetches follow) */
     int errcode;
     bool broken;            /* a write failed half-way: refuse further writes */
     bool consistent;        /* moves/orphans fixed since mount */
@@ -245,6 +290,17 @@ struct lfs {
      * (littlefs keeps its open mdirs in a list for the same reason) */
     lfs_block_t *track[4];
     int ntrack;
+    struct walk *walking;   /* a walk in progress (lfs_walk.c): the same */
+    /* The last metadata pairs fetched, with the versions of their blocks:
+     * a path lookup fetches every pair on its way, and validating a pair
+     * (the CRC of every commit) is most of what a lookup costs. */
+    struct fetched {
+        struct mdir d;
+        uint32_t ver[2];
+        bool valid;
+        struct fields f;    /* its replay (without the synthetic move), once made */
+    } fetched[8];
+    unsigned fetch_next;
 };
 
 /* Set the error code and message; returns -1. */
@@ -259,6 +315,9 @@ int fs_pred(struct lfs *fs, const lfs_block_t pair[2], struct mdir *pdir, struct
 int fs_preporphans(struct lfs *fs, int n);
 void fs_prepmove(struct lfs *fs, uint16_t id, const lfs_block_t pair[2]);
 int fs_force_consistency(struct lfs *fs, struct err *e);
+/* Fetch the pair of the pending move (fs->gdisk) into d and check that its
+ * source is a file or directory there; else -1 (LFS_ERR_CORRUPT). */
+int fs_move_source(struct lfs *fs, struct mdir *d, struct err *e);
 int fs_size(struct lfs *fs, uint32_t *used, struct err *e);
 
 /* Path lookup.  Finds the last component of `path`:
@@ -276,8 +335,30 @@ struct lookup {
     lfs_block_t dirpair[2]; /* head pair of the directory containing it */
 };
 int fs_lookup(struct lfs *fs, const char *path, bool view, struct lookup *r, struct err *e);
+/* The same for one name (len bytes, any bytes) in the directory `dir`. */
+int fs_lookup_in(struct lfs *fs, const lfs_block_t dir[2], const char *name, uint32_t len,
+                 struct lookup *r, struct err *e);
+/* Remove the entry found (a directory must be empty); `unlink`: only the
+ * entry, whatever its directory pair holds (a second entry leading to a
+ * pair reached before).  `shown` names it in messages. */
+int fs_remove_found(struct lfs *fs, const struct lookup *r, bool unlink, const char *shown,
+                    struct err *e);
+/* An lfs_info from the fields of entry `id` (its NAME field `name`). */
+void fs_fill_info(const struct fields *f, uint16_t id, const struct field *name,
+                  struct lfs_info *info);
 /* Fields of an entry found by fs_lookup (view). */
 int fs_entry_fields(struct lfs *fs, const struct lookup *r, struct fields *f, struct err *e);
+
+/* ---- directory listings and walks (lfs_walk.c) --------------------------- */
+/* The entries of the directory whose head pair is `head`, following its
+ * split pairs; each pair is checked against and added to `seen`
+ * (pair_seen).  Returns 0; 1 when the head was seen before (nothing
+ * listed); 2 when a later pair was (listed up to it; e says where); -1. */
+int dir_read(struct lfs *fs, const lfs_block_t head[2], uint8_t *seen, struct lfs_info **out,
+             size_t *n, struct err *e);
+/* A pair the walk holds moved to new blocks. */
+struct walk;
+void walk_retarget(struct walk *w, const lfs_block_t old[2], const lfs_block_t now[2]);
 
 /* Open-file tracking (lfs_file.c): new blocks of open files count as used. */
 int file_traverse_open(struct lfs *fs, block_cb cb, void *ctx, struct err *e);

@@ -9,8 +9,8 @@
 #include <stdint.h>
 #include <string.h>
 #include <cmocka.h>
-#include <openssl/evp.h>
 
+#include "hash.h"
 #include "lfs_json.h"
 #include "lfs_testutil.h"
 #include "testutil.h"
@@ -21,8 +21,7 @@ static char dir[4096];
 static void sha256_hex(const uint8_t *d, size_t n, char out[65])
 {
     unsigned char md[32];
-    unsigned int len = 0;
-    EVP_Digest(d, n, md, &len, EVP_sha256(), NULL);
+    hash_sha256(d, n, md);
     for (int i = 0; i < 32; i++)
         sprintf(out + 2 * i, "%02x", md[i]);
 }

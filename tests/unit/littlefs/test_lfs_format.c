@@ -1,7 +1,8 @@
 /* littlefs on-disk structures, one at a time: CRC, tags and their XOR
  * chain, commit padding and FCRC, the superblock, CTZ index math, name
  * order, metadata replay (creates/deletes/supersedes), split directories,
- * MicroPython's mtime attribute, grow, the 2.0 switch. */
+ * MicroPython's mtime attribute, grow, the 2.0 switch; and the damaged
+ * structures fuzz_littlefs found mishandled. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -278,6 +279,138 @@ static void test_inline_ctz_and_mtime(void **state)
     flash_destroy(fl);
 }
 
+/* A damaged CTZ struct claiming a size the filesystem cannot hold is
+ * corrupt: reading must not allocate it, walking must not follow ~1M
+ * pointers (found by fuzz_littlefs: lfs_read_file asked for 4 GB). */
+static void test_ctz_size_beyond_filesystem(void **state)
+{
+    (void)state;
+    struct lfs_config c = mpcfg();
+    struct flash *fl;
+    struct lfs *fs = fresh(&fl, 64 * 1024, &c);
+    struct err e;
+    uint8_t data[5000] = { 1, 2, 3 };
+    assert_int_equal(lfs_write_file(fs, "/f", data, sizeof data, 5, &e), 0);
+    struct lookup r;
+    struct fields f;
+    assert_int_equal(fs_lookup(fs, "/f", true, &r, &e), 0);
+    assert_int_equal(mdir_fields(fs, &r.d, true, &f, &e), 0);
+    uint8_t ctz[8];
+    memcpy(ctz, fields_get(&f, r.id, TY_CTZSTRUCT, MASK_TYPE3)->data, 4);
+    fields_free(&f);
+    put_le32(ctz + 4, 0xff000000u);
+    struct mattr a = { TAG(TY_CTZSTRUCT, r.id, 8), ctz };
+    assert_int_equal(fs_commit(fs, &r.d, &a, 1, &e), 0);
+    uint8_t *buf;
+    uint32_t len;
+    assert_int_equal(lfs_read_file(fs, "/f", &buf, &len, &e), -1);
+    assert_int_equal(lfs_errno(fs), LFS_ERR_CORRUPT);
+    assert_non_null(strstr(e.msg, "bad struct"));
+    assert_int_equal(lfs_fs_size(fs, &e), -1);
+    assert_non_null(strstr(e.msg, "larger than the filesystem"));
+    assert_true(lfs_fsck(fs, NULL, NULL, &e) > 0);
+    lfs_free(fs);
+    flash_destroy(fl);
+}
+
+/* A damaged list where a soft tail (littlefs writes a hard one) leads from
+ * the superblock pair to the root, with orphans pending: the orphan
+ * cleanup of the next write must not take the parentless root for a
+ * removed directory and unlink it (found by fuzz_littlefs). */
+static void test_deorphan_keeps_root(void **state)
+{
+    (void)state;
+    struct lfs_config c = mpcfg();
+    c.block_cycles = 4;   /* {0,1} wears out: the root moves to a new pair */
+    struct flash *fl;
+    struct lfs *fs = fresh(&fl, 64 * 1024, &c);
+    struct err e;
+    uint8_t text[100] = "print(1)";
+    for (int i = 0; i < 1000 && fs->root[0] < 2 && fs->root[1] < 2; i++)
+        assert_int_equal(lfs_write_file(fs, "/main.py", text, sizeof text, i, &e), 0);
+    lfs_block_t root[2] = { fs->root[0], fs->root[1] };
+    assert_false(root[0] < 2 && root[1] < 2);
+    struct mdir sb;
+    assert_int_equal(mdir_fetch(fs, &sb, (const lfs_block_t[2]){ 0, 1 }, &e), 0);
+    uint8_t t[8];
+    put_le32(t, root[0]);
+    put_le32(t + 4, root[1]);
+    struct mattr a = { TAG(TY_SOFTTAIL, 0x3ff, 8), t };
+    fs_preporphans(fs, +1);
+    assert_true(mdir_commit_raw(fs, &sb, &a, 1, &e) >= 0);
+    lfs_free(fs);
+    assert_int_equal(lfs_mount(&fs, fl, 0, fl->size, &c, &e), 0);
+    assert_true(gs_hasorphans(&fs->gdisk));
+    assert_int_equal(lfs_mkdir(fs, "/new", &e), 0);
+    lfs_free(fs);
+    assert_int_equal(lfs_mount(&fs, fl, 0, fl->size, &c, &e), 0);
+    struct lfs_info info;
+    assert_int_equal(lfs_stat(fs, "/main.py", &info, &e), 0);
+    assert_int_equal(lfs_stat(fs, "/new", &info, &e), 0);
+    assert_int_equal(lfs_fsck(fs, NULL, NULL, &e), 0);
+    lfs_free(fs);
+    flash_destroy(fl);
+}
+
+/* A damaged global state with a pending move of the superblock entry:
+ * finishing the move would delete the superblock, so fsck reports it and
+ * writes refuse, the filesystem stays mountable (found by fuzz_littlefs). */
+static void test_pending_move_of_superblock(void **state)
+{
+    (void)state;
+    struct lfs_config c = mpcfg();
+    struct flash *fl;
+    struct lfs *fs = fresh(&fl, 64 * 1024, &c);
+    struct err e;
+    assert_int_equal(lfs_write_file(fs, "/main.py", "print(1)", 8, 1, &e), 0);
+    struct mdir sb;
+    assert_int_equal(mdir_fetch(fs, &sb, (const lfs_block_t[2]){ 0, 1 }, &e), 0);
+    fs_prepmove(fs, 0, sb.pair);
+    assert_true(mdir_commit_raw(fs, &sb, NULL, 0, &e) >= 0);
+    lfs_free(fs);
+    assert_int_equal(lfs_mount(&fs, fl, 0, fl->size, &c, &e), 0);
+    assert_true(gs_hasmove(&fs->gdisk));
+    assert_int_equal(lfs_fsck(fs, NULL, NULL, &e), 1);
+    assert_int_equal(lfs_mkdir(fs, "/new", &e), -1);
+    assert_int_equal(lfs_errno(fs), LFS_ERR_CORRUPT);
+    assert_non_null(strstr(e.msg, "not a file or directory"));
+    lfs_free(fs);
+    assert_int_equal(lfs_mount(&fs, fl, 0, fl->size, &c, &e), 0);
+    lfs_free(fs);
+    flash_destroy(fl);
+}
+
+/* Directories that contain the root (a damaged DIRSTRUCT, or a name such
+ * as "" that a path resolves to the root): fsck reports the loop and ends;
+ * it used to walk every path through it, 3^64 of them here (found by
+ * fuzz_littlefs). */
+static void test_fsck_directory_loop(void **state)
+{
+    (void)state;
+    struct lfs_config c = mpcfg();
+    struct flash *fl;
+    struct lfs *fs = fresh(&fl, 64 * 1024, &c);
+    struct err e;
+    uint8_t p[8];
+    put_le32(p, fs->root[0]);
+    put_le32(p + 4, fs->root[1]);
+    const char *names[3] = { "a", "b", "" };
+    for (uint16_t id = 0; id < 3; id++) {
+        struct mdir root;
+        assert_int_equal(mdir_fetch(fs, &root, fs->root, &e), 0);
+        uint16_t len = (uint16_t)strlen(names[id]);
+        struct mattr a[3] = {
+            { TAG(TY_CREATE, id, 0), NULL },
+            { TAG(TY_DIR, id, len), names[id] },
+            { TAG(TY_DIRSTRUCT, id, 8), p },
+        };
+        assert_int_equal(fs_commit(fs, &root, a, 3, &e), 0);
+    }
+    assert_true(lfs_fsck(fs, NULL, NULL, &e) > 0);
+    lfs_free(fs);
+    flash_destroy(fl);
+}
+
 /* Enough entries split the directory over several pairs (HARDTAIL). */
 static void test_split_directory(void **state)
 {
@@ -490,6 +623,10 @@ int main(void)
         cmocka_unit_test(test_fields_replay),
         cmocka_unit_test(test_name_order),
         cmocka_unit_test(test_inline_ctz_and_mtime),
+        cmocka_unit_test(test_ctz_size_beyond_filesystem),
+        cmocka_unit_test(test_deorphan_keeps_root),
+        cmocka_unit_test(test_pending_move_of_superblock),
+        cmocka_unit_test(test_fsck_directory_loop),
         cmocka_unit_test(test_split_directory),
         cmocka_unit_test(test_grow),
         cmocka_unit_test(test_errors),
