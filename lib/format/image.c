@@ -1,7 +1,7 @@
 #include "bytes.h"
+#include "hash.h"
 #include "image.h"
 
-#include <openssl/sha.h>
 #include <string.h>
 
 /* Segments longer than this are not plausible in any ESP image (the
@@ -104,13 +104,30 @@ int image_parse(const uint8_t *buf, size_t len, struct image_info *img, struct e
     if (need || end > len)
         return err_set(e, "truncated image: segments need %u bytes, only %zu present",
                        need ? need : end, len);
-    img->checksum_offset = checksum_offset_after(end);
-    img->data_len = img->checksum_offset + 1;
-    img->total_len = img->data_len + (img->hash_appended ? IMAGE_SHA_LEN : 0);
+    image_set_layout(img, end);
     if (img->total_len > len)
         return err_set(e, "truncated image: %u bytes needed, only %zu present", img->total_len,
                        len);
     return 0;
+}
+
+int image_segment_header(const uint8_t h[8], uint32_t off, unsigned i, struct image_segment *seg,
+                         struct err *e)
+{
+    seg->load_addr = get_le32(h);
+    seg->len = get_le32(h + 4);
+    seg->data_offset = off + 8;
+    if (seg->len > SEGMENT_MAX)
+        return err_set(e, "bad image: segment %u at offset 0x%x has an implausible length 0x%x",
+                       i, off, seg->len);
+    return 0;
+}
+
+void image_set_layout(struct image_info *img, uint32_t end_of_segments)
+{
+    img->checksum_offset = checksum_offset_after(end_of_segments);
+    img->data_len = img->checksum_offset + 1;
+    img->total_len = img->data_len + (img->hash_appended ? IMAGE_SHA_LEN : 0);
 }
 
 static void copy_str(char *dst, const uint8_t *src, size_t n)
@@ -163,10 +180,15 @@ void image_verify(const uint8_t *buf, struct image_info *img)
     img->checksum_stored = buf[img->checksum_offset];
     img->checksum_ok = sum == img->checksum_stored;
     if (img->hash_appended) {
-        SHA256(buf, img->data_len, img->sha_calc);
+        hash_sha256(buf, img->data_len, img->sha_calc);
         memcpy(img->sha_stored, buf + img->data_len, IMAGE_SHA_LEN);
         img->sha_ok = memcmp(img->sha_calc, img->sha_stored, IMAGE_SHA_LEN) == 0;
     }
+    image_decode_desc(buf, img);
+}
+
+void image_decode_desc(const uint8_t *buf, struct image_info *img)
+{
     img->has_app_desc = img->has_boot_desc = false;
     decode_app_desc(buf, img, img);
     if (!img->has_app_desc)
@@ -200,7 +222,7 @@ int image_set_flash_params(uint8_t *buf, size_t len, int mode, int freq, int siz
     if (size_code >= 0)
         buf[3] = (uint8_t)((buf[3] & 0x0F) | (size_code << 4));
     if (img.hash_appended)
-        SHA256(buf, img.data_len, buf + img.data_len);
+        hash_sha256(buf, img.data_len, buf + img.data_len);
     return 0;
 }
 

@@ -91,6 +91,14 @@ int image_parse_header(const uint8_t *buf, struct image_info *img, struct err *e
  * than `len` says ("truncated"), or a segment is implausible. */
 int image_parse(const uint8_t *buf, size_t len, struct image_info *img, struct err *e);
 
+/* For a reader that walks the headers itself, skipping segment data (a
+ * device): segment `i`'s 8-byte header found at image offset `off`, and
+ * the layout (checksum offset, data_len, total_len) once the segments end
+ * at `end_of_segments`.  image_parse does the same over a buffer. */
+int image_segment_header(const uint8_t h[8], uint32_t off, unsigned i, struct image_segment *seg,
+                         struct err *e);
+void image_set_layout(struct image_info *img, uint32_t end_of_segments);
+
 /* Bytes needed to know the image's full length when only the first `have`
  * bytes are known: returns 0 when `have` is enough to call image_parse, or
  * how many bytes to read in total before asking again. Lets a caller read a
@@ -100,6 +108,10 @@ uint32_t image_bytes_needed(const uint8_t *buf, size_t have);
 /* Compute and compare the XOR checksum and the appended SHA-256, and decode
  * the app or bootloader descriptor.  Requires a successful image_parse. */
 void image_verify(const uint8_t *buf, struct image_info *img);
+/* Only the descriptors (part of image_verify): needs no more of `buf` than
+ * the header, the segment headers and the first APP_DESC_LEN bytes of the
+ * first segment. */
+void image_decode_desc(const uint8_t *buf, struct image_info *img);
 
 /* Flash size <-> header code.  Sizes are powers of two from 1 MB to 128 MB. */
 int image_size_code(uint32_t size, struct err *e);   /* -1 if not allowed */

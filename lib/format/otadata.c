@@ -108,11 +108,14 @@ int otadata_select(uint8_t *buf, size_t len, int slot, int n_ota, uint32_t new_s
             sector = o.active;
             seq = cur;
         } else {
-            /* Smallest base + i*n not below the current seq. */
+            /* Smallest base + i*n above the current seq, so the new entry
+             * wins.  (IDF takes the smallest not below it; the two differ
+             * only for a current seq of 0, whose seq - 1 wraps: IDF's new
+             * entry would tie with it and lose.) */
             uint32_t base = (uint32_t)(slot + 1) % (uint32_t)n_ota;
             uint64_t s = base;
-            if (s < cur)
-                s += ((cur - s + (uint32_t)n_ota - 1) / (uint32_t)n_ota) * (uint32_t)n_ota;
+            if (s <= cur)
+                s += ((cur - s) / (uint32_t)n_ota + 1) * (uint32_t)n_ota;
             if (s >= 0xFFFFFFFFu)
                 return err_set(e, "otadata: sequence number 0x%x cannot grow any further", cur);
             sector = !o.active;

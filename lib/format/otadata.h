@@ -64,8 +64,10 @@ const struct part *otadata_boot_part(const struct otadata *o, const struct ptabl
 /* Rewrite the OTADATA_SIZE bytes in `buf` so that slot `slot` (0..n_ota-1)
  * boots next, as IDF's esp_rewrite_ota_data() does: if the active entry
  * already maps to the slot only its state changes; otherwise the other
- * sector gets the smallest seq = ((slot + 1) % n_ota) + i * n_ota not below
- * the active seq; with no valid entry sector 0 gets seq slot + 1.  The
+ * sector gets the smallest seq = ((slot + 1) % n_ota) + i * n_ota above
+ * the active seq (IDF: not below; that differs only for an active seq of
+ * 0, where IDF's entry would not win); with no valid entry sector 0 gets
+ * seq slot + 1.  The
  * written sector is erased (0xFF) first; its label bytes are kept.
  * new_state: OTA_IMG_NEW (rollback enabled) or OTA_IMG_UNDEFINED. */
 int otadata_select(uint8_t *buf, size_t len, int slot, int n_ota, uint32_t new_state, struct err *e);

@@ -18,9 +18,9 @@
  * Facts from ESP-IDF components/partition_table/gen_esp32part.py (read for
  * facts only) and ../shared/docs/esp-loader-protocol.md §6.1. */
 #include "bytes.h"
+#include "hash.h"
 #include "ptable.h"
 
-#include <openssl/evp.h>
 #include <string.h>
 #include <strings.h>
 
@@ -32,12 +32,6 @@ static bool all_ff(const uint8_t *p, size_t n)
         if (p[i] != 0xFF)
             return false;
     return true;
-}
-
-static void md5(const uint8_t *data, size_t len, uint8_t out[16])
-{
-    unsigned int n = 16;
-    EVP_Digest(data, len, out, &n, EVP_md5(), NULL);
 }
 
 /* ---- binary ------------------------------------------------------------ */
@@ -79,7 +73,7 @@ int ptable_parse(const uint8_t *buf, size_t len, struct ptable *t, struct err *e
     }
     if (pos + ROW <= len && buf[pos] == 0xEB && buf[pos + 1] == 0xEB) {
         uint8_t sum[16];
-        md5(buf, pos, sum);
+        hash_md5(buf, pos, sum);
         if (memcmp(sum, buf + pos + 16, 16) != 0)
             return err_set(e, "partition table at 0x%x: MD5 row at +0x%zx does not match the entries (corrupt table)",
                            PTABLE_OFFSET, pos);
@@ -120,7 +114,7 @@ void ptable_encode(const struct ptable *t, bool with_md5, uint8_t *out, size_t l
         /* EB EB, 14 x FF (already there from the fill), MD5. */
         out[pos] = 0xEB;
         out[pos + 1] = 0xEB;
-        md5(out, pos, out + pos + 16);
+        hash_md5(out, pos, out + pos + 16);
     }
 }
 
@@ -156,6 +150,19 @@ const struct part *ptable_first_app(const struct ptable *t)
         if (t->p[i].type == PART_TYPE_APP && (!best || t->p[i].offset < best->offset))
             best = &t->p[i];
     return best;
+}
+
+bool ptable_equal(const struct ptable *a, const struct ptable *b)
+{
+    if (a->n != b->n)
+        return false;
+    for (int i = 0; i < a->n; i++) {
+        const struct part *x = &a->p[i], *y = &b->p[i];
+        if (strcmp(x->name, y->name) || x->type != y->type || x->subtype != y->subtype ||
+            x->offset != y->offset || x->size != y->size || x->flags != y->flags)
+            return false;
+    }
+    return true;
 }
 
 uint32_t ptable_end(const struct ptable *t)

@@ -79,6 +79,9 @@ const struct part *ptable_find(const struct ptable *t, const char *name);
 struct part *ptable_find_mut(struct ptable *t, const char *name);
 /* First partition of type app by offset; NULL if none. */
 const struct part *ptable_first_app(const struct ptable *t);
+/* The same entries in the same order (name, type, subtype, offset, size,
+ * flags): what a table rewrite would not change. */
+bool ptable_equal(const struct ptable *a, const struct ptable *b);
 /* Highest end (offset + size) of any partition. */
 uint32_t ptable_end(const struct ptable *t);
 /* Sort by offset (stable). */
@@ -124,6 +127,11 @@ int ptable_validate_at(const struct ptable *t, uint32_t flash_size, int *bad, st
  * size check) before it is returned; entries stay in file order. */
 int ptable_from_csv(const char *text, size_t len, const char *filename,
                     uint32_t flash_size, struct ptable *t, struct err *e);
+/* A table file's bytes, either form: gen_esp32part's binary (starts with
+ * AA 50; read as ptable_parse does, not validated) or an ESP-IDF CSV (as
+ * ptable_from_csv).  Errors name `name`. */
+int ptable_from_bytes(const uint8_t *buf, size_t len, const char *name, uint32_t flash_size,
+                      struct ptable *t, struct err *e);
 /* Write the table as CSV text in gen_esp32part's style (named types and
  * subtypes, sizes with K/M when exact, offsets hex, flags colon-separated).
  * Returns the length the whole text needs (without the NUL), like snprintf;

@@ -455,3 +455,14 @@ size_t ptable_to_csv(const struct ptable *t, char *buf, size_t cap)
     }
     return o.len;
 }
+
+int ptable_from_bytes(const uint8_t *buf, size_t len, const char *name, uint32_t flash_size,
+                      struct ptable *t, struct err *e)
+{
+    if (len < 2 || buf[0] != 0xAA || buf[1] != 0x50)
+        return ptable_from_csv((const char *)buf, len, name, flash_size, t, e);
+    uint8_t sector[PTABLE_SECTOR];
+    memset(sector, 0xFF, sizeof sector);
+    memcpy(sector, buf, len < sizeof sector ? len : sizeof sector);
+    return ptable_parse(sector, sizeof sector, t, e) ? err_prefix(e, "%s: ", name) : 0;
+}

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
-#include <openssl/sha.h>
 
 #include "fwgen.h"
+#include "hash.h"
 #include "image.h"
 
 static uint8_t *app(const char *chip, size_t *len)
@@ -46,6 +46,27 @@ static void test_parse_and_verify(void **state)
     assert_false(img.checksum_ok);
     assert_false(img.sha_ok);
     free(b);
+}
+
+/* The smallest apps fwgen makes are still whole images (a tiny app_size
+ * used to wrap the last segment's length around to 4 GB). */
+static void test_smallest_app(void **state)
+{
+    (void)state;
+    for (uint32_t size = 0x1000; size <= 0x6000; size += 0x800) {
+        struct fwgen_opts o = { .chip = chip_by_name("esp32"), .flash_size = 0x400000,
+                                .app_size = size };
+        uint8_t *b;
+        size_t len;
+        struct err e;
+        struct image_info img;
+        assert_int_equal(fwgen_app(&o, &b, &len, &e), 0);
+        assert_true(len <= 0x6100);
+        assert_int_equal(image_parse(b, len, &img, &e), 0);
+        image_verify(b, &img);
+        assert_true(img.checksum_ok && img.sha_ok);
+        free(b);
+    }
 }
 
 static void test_truncated_and_bad(void **state)
@@ -109,7 +130,7 @@ static void test_set_flash_size_rehashes(void **state)
     struct image_info img;
     assert_int_equal(image_parse(copy, len, &img, &e), 0);
     uint8_t sha[32];
-    SHA256(copy, img.data_len, sha);
+    hash_sha256(copy, img.data_len, sha);
     assert_memory_equal(copy + img.data_len, sha, 32);
     for (int i = 0; i < 100; i++)
         assert_int_equal(copy[len + i], 0x5A);
@@ -158,6 +179,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_and_verify),
+        cmocka_unit_test(test_smallest_app),
         cmocka_unit_test(test_truncated_and_bad),
         cmocka_unit_test(test_bytes_needed_walks_headers),
         cmocka_unit_test(test_set_flash_size_rehashes),

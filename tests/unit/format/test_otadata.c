@@ -194,6 +194,23 @@ static void test_select_sequence(void **state)
     assert_int_equal(otadata_boot_slot(&o, 8), 2);
 }
 
+/* An active seq of 0 (valid: its CRC is 0xFFFFFFFF) must not tie with the
+ * new entry: (0 - 1) wraps, so it maps to slot 0xFFFFFFFF % n, and IDF's
+ * rule would write seq 0 for slot n - 1 (found by fuzz_otadata). */
+static void test_select_after_seq_zero(void **state)
+{
+    (void)state;
+    struct err e;
+    for (int n = 2; n <= 16; n++)
+        for (int slot = 0; slot < n; slot++) {
+            erased();
+            put_entry(1, 0, OTA_IMG_VALID);
+            assert_int_equal(parse().active, 1);
+            assert_int_equal(otadata_select(buf, sizeof buf, slot, n, OTA_IMG_NEW, &e), 0);
+            assert_int_equal(otadata_boot_slot((struct otadata[]){ parse() }, n), slot);
+        }
+}
+
 static void test_select_keeps_label_and_checks_args(void **state)
 {
     (void)state;
@@ -244,6 +261,7 @@ int main(void)
         cmocka_unit_test(test_validity),
         cmocka_unit_test(test_app_count_and_boot_part),
         cmocka_unit_test(test_select_sequence),
+        cmocka_unit_test(test_select_after_seq_zero),
         cmocka_unit_test(test_select_keeps_label_and_checks_args),
         cmocka_unit_test(test_state_names),
     };
