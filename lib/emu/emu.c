@@ -97,6 +97,7 @@ void emu_close(struct emu *emu)
     emu_write_abort(emu);
     emu_read_abort(emu);
     emu_flash_close(&emu->flash);
+    emu_ram_free(emu);
     free(emu->out);
     free(emu);
 }
@@ -132,6 +133,13 @@ const uint8_t *emu_flash(const struct emu *emu, uint32_t *size)
     if (size)
         *size = emu->flash.size;
     return emu->flash.mem;
+}
+
+void emu_take_busy(struct emu *emu, uint64_t *before_ns, uint64_t *after_ns)
+{
+    *after_ns = emu->busy_after_ns;
+    *before_ns = emu->flash.busy_ns - emu->busy_after_ns;
+    emu->flash.busy_ns = emu->busy_after_ns = 0;
 }
 
 void emu_fail_write_at(struct emu *emu, uint32_t addr)

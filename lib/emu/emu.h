@@ -105,6 +105,13 @@ const uint8_t *emu_flash(const struct emu *emu, uint32_t *size);
  * the reply to the next command, which it does not execute. */
 void emu_fail_write_at(struct emu *emu, uint32_t addr);
 
+/* The flash's own time (typical SPI NOR figures, emu_flash.c) of what the
+ * chip did since the last call: `before_ns` precedes the replies it sent
+ * (the ROM erases before it answers FLASH_BEGIN), `after_ns` follows them
+ * (a stub writes a block after acknowledging it) and delays only what
+ * comes next.  The model does not wait itself; a server may. */
+void emu_take_busy(struct emu *emu, uint64_t *before_ns, uint64_t *after_ns);
+
 /* Optional log of what the chip does ("ROM FLASH_BEGIN 0x1000 +0x4000"),
  * one line per call, no newline. */
 void emu_set_log(struct emu *emu, void (*fn)(void *ctx, const char *line), void *ctx);

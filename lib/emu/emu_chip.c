@@ -57,9 +57,17 @@ static const struct emu_reg regs_esp32c2[] = {
     { 0, 0 },
 };
 
-/* ESP32-C5: PCR_SYSCLK_CONF_REG bits 24..30 = crystal the ROM expects. */
+/* ESP32-C5: PCR_SYSCLK_CONF_REG bits 24..30 = crystal the ROM expects;
+ * MAC word 1 bits 16..31 = MAC_EXT ff:fe (the EUI-64's middle, as on
+ * real chips; also C6 and H2). */
 static const struct emu_reg regs_esp32c5[] = {
     { 0x60096110, 48u << 24 },
+    { 0x600B4848, 0xFFFEu << 16 },
+    { 0, 0 },
+};
+
+static const struct emu_reg regs_esp32c6_h2[] = {
+    { 0x600B0848, 0xFFFEu << 16 },
     { 0, 0 },
 };
 
@@ -174,7 +182,7 @@ static const struct emu_chip chips[] = {
         .spi_base = 0x60003000, .spi_usr = 0x18, .spi_usr1 = 0x1C, .spi_usr2 = 0x20,
         .spi_mosi_dlen = 0x24, .spi_miso_dlen = 0x28, .spi_w0 = 0x58, .spi_addr_msb = false,
         .uart_clkdiv_reg = 0x60000014, .xtal_mhz = 40, .xtal_div = 1,
-        .mac_reg = 0x600B0844, .mac = { 0x40, 0x4C, 0xCA, 0x12, 0x34, 0x0D }, .regs = regs_none,
+        .mac_reg = 0x600B0844, .mac = { 0x40, 0x4C, 0xCA, 0x12, 0x34, 0x0D }, .regs = regs_esp32c6_h2,
         .banner = "ESP-ROM:esp32c6-20220919\r\nBuild:Sep 19 2022\r\n",
         .rst_poweron = "0x1 (POWERON)", .rst_sw = "0xc (SW_CPU)",
         .boot_download = "0x4 (DOWNLOAD(USB/UART0/SDIO_REI_FEO))",
@@ -200,7 +208,7 @@ static const struct emu_chip chips[] = {
         .spi_base = 0x60003000, .spi_usr = 0x18, .spi_usr1 = 0x1C, .spi_usr2 = 0x20,
         .spi_mosi_dlen = 0x24, .spi_miso_dlen = 0x28, .spi_w0 = 0x58, .spi_addr_msb = false,
         .uart_clkdiv_reg = 0x60000014, .xtal_mhz = 32, .xtal_div = 1,
-        .mac_reg = 0x600B0844, .mac = { 0x60, 0x55, 0xF9, 0x12, 0x34, 0x10 }, .regs = regs_none,
+        .mac_reg = 0x600B0844, .mac = { 0x60, 0x55, 0xF9, 0x12, 0x34, 0x10 }, .regs = regs_esp32c6_h2,
         .banner = "ESP-ROM:esp32h2-20221101\r\nBuild:Nov  1 2022\r\n",
         .rst_poweron = "0x1 (POWERON)", .rst_sw = "0xc (SW_CPU)",
         .boot_download = "0x4 (DOWNLOAD(USB/UART0))",

@@ -6,8 +6,8 @@
  * other. */
 #include "bytes.h"
 #include "emu_proto.h"
+#include "hash.h"
 
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,23 +39,18 @@ void emu_log(struct emu *emu, const char *fmt, ...)
 
 int emu_md5_flash(struct emu *emu, uint32_t addr, uint32_t len, uint8_t out[16])
 {
-    EVP_MD_CTX *c = EVP_MD_CTX_new();
-    if (!c || EVP_DigestInit_ex(c, EVP_md5(), NULL) != 1) {
-        EVP_MD_CTX_free(c);
+    struct hash_md5 *c = hash_md5_new();
+    if (!c)
         return -1;
-    }
     uint8_t buf[4096];
     while (len > 0) {
         uint32_t n = len < sizeof buf ? len : (uint32_t)sizeof buf;
         emu_flash_read(&emu->flash, addr, buf, n);
-        EVP_DigestUpdate(c, buf, n);
+        hash_md5_update(c, buf, n);
         addr += n;
         len -= n;
     }
-    unsigned int olen = 16;
-    EVP_DigestFinal_ex(c, out, &olen);
-    EVP_MD_CTX_free(c);
-    return 0;
+    return hash_md5_end(c, out);
 }
 
 const char *emu_op_name(uint8_t op)
@@ -246,8 +241,7 @@ int emu_inflate(struct emu *emu, const uint8_t *in, size_t len,
 }
 void emu_read_abort(struct emu *emu)
 {
-    if (emu->rd.md5)
-        EVP_MD_CTX_free(emu->rd.md5);
+    hash_md5_free(emu->rd.md5);
     memset(&emu->rd, 0, sizeof emu->rd);
 }
 
@@ -258,6 +252,7 @@ static void reset_state(struct emu *emu)
     emu_write_abort(emu);
     emu_read_abort(emu);
     memset(&emu->regs, 0, sizeof emu->regs);
+    memcpy(emu->regs.sr, emu->sr_nv, sizeof emu->regs.sr);   /* volatile bits start as stored */
     memset(emu->rom_buf, 0, sizeof emu->rom_buf);
     memset(emu->rom_req, 0, sizeof emu->rom_req);
     emu->rom_op = 0;
@@ -410,14 +405,49 @@ static void start_stub(struct emu *emu, uint32_t entry)
     emu_send_frame(emu, ohai, sizeof ohai);
 }
 
+/* What identifies code: a CRC of the 256 bytes RAM holds at its entry. */
+static uint32_t fingerprint(const struct emu *emu, uint32_t entry)
+{
+    uint32_t crc = (uint32_t)crc32(0, NULL, 0);
+    for (uint32_t i = 0; i < 256; i += 4) {
+        uint8_t w[4] = { 0 };
+        uint32_t v;
+        if (emu_ram_read32(emu, entry + i, &v))
+            w[0] = (uint8_t)v, w[1] = (uint8_t)(v >> 8), w[2] = (uint8_t)(v >> 16),
+            w[3] = (uint8_t)(v >> 24);
+        crc = (uint32_t)crc32(crc, w, 4);
+    }
+    return crc;
+}
+
+/* A program the stub loaded (esptool load_ram) starts: the emulator says
+ * so on the UART and, like the chip, no longer answers the loader. */
+static void run_program(struct emu *emu, uint32_t entry)
+{
+    char line[120];
+    emu_log(emu, "jumping to 0x%08X: RAM program running", entry);
+    snprintf(line, sizeof line, "espemu: RAM program running at 0x%08x (not emulated)\r\n",
+             entry);
+    emu_out_text(emu, line);
+    emu->state = EMU_APP;
+}
+
 /* MEM_END(0, entry): run code at entry.  The emulator cannot execute it: if
- * entry lies in RAM that MEM_DATA filled, it is taken to be a flasher stub;
- * otherwise the CPU faults and the chip resets (back to download mode). */
+ * entry lies in RAM that MEM_DATA filled, code the ROM jumps to is taken to
+ * be a flasher stub, and so is the same stub loaded again while it runs;
+ * other code the stub jumps to is a program (load_ram); otherwise the CPU
+ * faults and the chip resets (back to download mode). */
 void emu_jump(struct emu *emu, uint32_t entry)
 {
     for (unsigned i = 0; i < emu->nregions; i++) {
         const struct emu_region *r = &emu->regions[i];
         if (entry - r->addr < r->len) {
+            uint32_t print = fingerprint(emu, entry);
+            if (emu->state == EMU_STUB && print != emu->stub_print) {
+                run_program(emu, entry);
+                return;
+            }
+            emu->stub_print = print;
             start_stub(emu, entry);
             return;
         }

@@ -69,6 +69,7 @@ struct emu_flash {
     bool mapped;
     bool fail_armed;
     uint32_t fail_addr;
+    uint64_t busy_ns;           /* flash time of the operations so far (emu_flash.c) */
 };
 
 int emu_flash_open(struct emu_flash *f, const char *path, uint32_t size, struct err *e);
@@ -76,7 +77,7 @@ void emu_flash_close(struct emu_flash *f);
 /* Physical flash: addresses wrap at the chip size, as a NOR chip ignores the
  * high address bits.  Program clears bits only; erase works on whole 4 KiB
  * sectors.  program returns -1 when an injected write fault fires. */
-void emu_flash_read(const struct emu_flash *f, uint32_t addr, void *buf, uint32_t len);
+void emu_flash_read(struct emu_flash *f, uint32_t addr, void *buf, uint32_t len);
 int emu_flash_program(struct emu_flash *f, uint32_t addr, const void *buf, uint32_t len);
 void emu_flash_erase(struct emu_flash *f, uint32_t addr, uint32_t len);
 bool emu_flash_is(const struct emu_flash *f, uint32_t addr, const void *buf, uint32_t len);
@@ -92,6 +93,7 @@ struct emu_regs {
     unsigned nmisc, next_misc;
     uint8_t sr[3];              /* flash status registers 1..3 */
     bool wel;                   /* write-enable latch */
+    bool vwel;                  /* volatile-write enable (WEVSR, 0x50) */
 };
 
 struct emu;
@@ -99,6 +101,27 @@ uint32_t emu_reg_read(struct emu *emu, uint32_t addr);
 void emu_reg_write(struct emu *emu, uint32_t addr, uint32_t value, uint32_t mask);
 /* JEDEC id bytes (manufacturer, type, capacity) of the emulated flash. */
 void emu_flash_jedec(uint32_t size, uint8_t id[3]);
+
+/* ---- RAM (emu_ram.c): what MEM_DATA loaded, read back by READ_REG ------- */
+
+#define EMU_RAM_PAGE 4096u
+#define EMU_RAM_PAGES 512       /* 2 MiB: more than any chip's RAM */
+
+struct emu_ram {
+    uint32_t base[EMU_RAM_PAGES];
+    uint8_t *page[EMU_RAM_PAGES];
+    unsigned n;
+};
+
+struct emu;
+/* Store bytes loaded at addr (pages made as needed; beyond the limit the
+ * rest is dropped, logged). */
+void emu_ram_write(struct emu *emu, uint32_t addr, const uint8_t *data, uint32_t len);
+/* The word at addr if RAM holds that page (addr rounded down to 4). */
+bool emu_ram_read32(const struct emu *emu, uint32_t addr, uint32_t *value);
+/* Change the word at addr if RAM holds that page; false if not. */
+bool emu_ram_write32(struct emu *emu, uint32_t addr, uint32_t value);
+void emu_ram_free(struct emu *emu);
 
 /* ---- the chip state (emu_core.c resets it, every file reads it) --------- */
 
@@ -122,7 +145,7 @@ struct emu_write {              /* FLASH_BEGIN / FLASH_DEFL_BEGIN in progress */
 struct emu_read {               /* stub READ_FLASH streaming */
     bool active;
     uint32_t offset, remaining, packet, total, sent, acked;
-    void *md5;                  /* EVP_MD_CTX */
+    struct hash_md5 *md5;
 };
 
 struct emu_region {
@@ -178,7 +201,11 @@ struct emu {
     unsigned nregions;
 
     struct emu_regs regs;
+    struct emu_ram ram;         /* kept across resets, as SRAM keeps its contents */
+    uint32_t stub_print;        /* fingerprint of the running stub's code (emu_core.c) */
+    uint8_t sr_nv[3];           /* flash status registers' non-volatile bits (emu_regs.c) */
     struct emu_stats stats;
+    uint64_t busy_after_ns;     /* of flash.busy_ns: work a stub does after its reply */
     void (*log_fn)(void *ctx, const char *line);
     void *log_ctx;
 };

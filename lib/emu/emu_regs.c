@@ -87,6 +87,18 @@ static void spi_mosi_bytes(const struct emu *emu, uint8_t *out, unsigned n)
         out[i] = (uint8_t)(emu->regs.spi[w0 + i / 4] >> (8 * (i % 4)));
 }
 
+/* A status register write: after WREN it reaches the non-volatile bits
+ * (kept across resets), after WEVSR only the volatile ones (what the chip
+ * uses until its next reset); without either, nothing. */
+static void write_status(struct emu *emu, int i, uint8_t v)
+{
+    struct emu_regs *r = &emu->regs;
+    if (r->wel)
+        emu->sr_nv[i] = v;
+    if (r->wel || r->vwel)
+        r->sr[i] = v;
+}
+
 static void spi_execute(struct emu *emu)
 {
     const struct emu_chip *c = emu->chip;
@@ -149,23 +161,24 @@ static void spi_execute(struct emu *emu)
     case 0x06:                                  /* WREN */
         r->wel = true;
         break;
+    case 0x50:                                  /* WEVSR: next status write volatile */
+        r->vwel = true;
+        break;
     case 0x04:                                  /* WRDI */
-        r->wel = false;
+        r->wel = r->vwel = false;
         break;
     case 0x01:                                  /* WRSR (1 or 2 bytes) */
-        if (r->wel) {
-            if (mosi >= 1)
-                r->sr[0] = in[0] & 0xFC;
-            if (mosi >= 2)
-                r->sr[1] = in[1];
-        }
-        r->wel = false;
+        if (mosi >= 1)
+            write_status(emu, 0, (uint8_t)(in[0] & 0xFC));
+        if (mosi >= 2)
+            write_status(emu, 1, in[1]);
+        r->wel = r->vwel = false;
         break;
     case 0x31:                                  /* WRSR2 */
     case 0x11:                                  /* WRSR3 */
-        if (r->wel && mosi >= 1)
-            r->sr[op == 0x31 ? 1 : 2] = in[0];
-        r->wel = false;
+        if (mosi >= 1)
+            write_status(emu, op == 0x31 ? 1 : 2, in[0]);
+        r->wel = r->vwel = false;
         break;
     case 0x03:                                  /* READ */
     case 0x0B:                                  /* FAST_READ */
@@ -197,6 +210,8 @@ uint32_t emu_reg_read(struct emu *emu, uint32_t addr)
     }
     if (emu_chip_reg(c, addr, &v))
         return v;
+    if (emu_ram_read32(emu, addr, &v))
+        return v;
     for (unsigned i = 0; i < emu->regs.nmisc; i++)
         if (emu->regs.misc[i].addr == addr)
             return emu->regs.misc[i].value;
@@ -217,6 +232,8 @@ void emu_reg_write(struct emu *emu, uint32_t addr, uint32_t value, uint32_t mask
         }
         return;
     }
+    if (emu_ram_write32(emu, addr, v))
+        return;
     struct emu_regs *r = &emu->regs;
     for (unsigned i = 0; i < r->nmisc; i++) {
         if (r->misc[i].addr == addr) {

@@ -21,6 +21,8 @@
  *          with 0xFF.
  *   flush  writes every changed sector run (deflated, one FLASH_DEFL_* run
  *          per contiguous range) and checks each run's MD5 on the chip.
+ *   forget   drops the clean sectors from the cache, so the next reads come
+ *          from the chip (a verification after flush).
  *   destroy  frees the cache WITHOUT writing (unflushed changes are dropped,
  *          with a note through the log callback), runs the --after action
  *          (hard reset by default) and closes the port.
@@ -32,6 +34,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "compat.h"
 #include "err.h"
 #include "flash.h"
 #include "loader.h"
@@ -40,6 +43,16 @@ struct device_opts {
     struct loader_opts lo;   /* port, reset, stub, baud, callbacks (loader.h) */
     uint32_t flash_size;     /* 0 = detect from the flash id */
     bool no_compress;        /* send plain FLASH_DATA instead of deflate */
+    /* Hold every change in the cache until flush (erases and large writes
+     * too), and call `before_commit` once, at the first flush that has
+     * something to write, before anything reaches the chip: the safety net
+     * (it can list the changes with flash_device_changes, read what they
+     * destroy, and refuse: flush then fails with its error, nothing
+     * written).  The changes then go as the sector runs that differ from
+     * the chip (loader_write asks it first, loader_diff). */
+    bool hold;
+    int (*before_commit)(void *ctx, struct flash *f, struct err *e);
+    void *commit_ctx;
 };
 
 /* Defaults: loader_opts_init() (115200 baud, 7 attempts, hard reset after,
@@ -59,9 +72,24 @@ struct flash *flash_device_from_loader(struct loader *l, const struct device_opt
 /* The loader behind a device flash, or NULL if `f` is not a device. */
 struct loader *flash_device_loader(struct flash *f);
 
+/* Secure boot and flash encryption as the chip's eFuses say: the answer
+ * to GET_SECURITY_INFO, or on the ESP32 (which has none) eFuse words 0 and
+ * 6.  s->known stays false when the chip gives neither. */
+int flash_device_security(struct flash *f, struct chip_security *s, struct err *e);
+
+/* The changes held for the chip: each run of changed sectors with the
+ * bytes it will hold (`fn` returns non-zero to stop). */
+int flash_device_changes(struct flash *f,
+                         int (*fn)(void *ctx, uint32_t addr, uint32_t len, const uint8_t *data,
+                                   struct err *e),
+                         void *ctx, struct err *e);
+
 /* Cache statistics, for tests and benchmarks. */
 struct flash_device_stats {
     uint64_t sectors_read, sectors_written, erases, bytes_sent_to_write;
+    uint64_t small_reads;       /* reads of a few bytes, not cached */
+    uint32_t pending_sectors;   /* changed in the cache, not yet on the chip */
+    uint64_t bytes_skipped;     /* of the sectors written back: already on the chip */
 };
 void flash_device_get_stats(struct flash *f, struct flash_device_stats *st);
 

@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "backup.h"
 #include "chip.h"
 #include "err.h"
 #include "port.h"
@@ -77,6 +78,9 @@ struct loader_opts {
     bool no_stub;                 /* ROM only */
     int connect_attempts;         /* 0 = try forever; <0 = default (7) */
     bool usb_jtag;                /* port is Espressif USB-Serial/JTAG (reset choice) */
+    /* Write, erase and read every byte asked for, without first asking the
+     * chip (SPI_FLASH_MD5) which sectors already hold it (loader_diff.c). */
+    bool no_diff;
     loader_log_fn log;
     /* Lines esptool prints about each write ("Compressed 25536 bytes to
      * 16048..."); NULL = not shown (library users writing many small runs). */
@@ -107,6 +111,18 @@ struct loader {
     uint32_t flash_size;       /* bytes, 0 until loader_attach */
     bool attached;
     uint32_t last_zlen;        /* compressed size of the last loader_write (0 = plain) */
+    uint32_t last_sent;        /* bytes of the last loader_write that were written */
+    uint32_t last_skipped;     /* and that the chip held already (loader_diff) */
+    /* totals of this session: bytes written, not written because the chip
+     * held them, not read because they were erased; MD5 look-ups */
+    uint64_t sent_total, skipped_total, read_skipped, diff_queries;
+    /* the last loader_diff of a region against bytes, until the next
+     * write or erase (loader_diff.c) */
+    struct loader_known {
+        uint32_t addr, len;
+        uint8_t md5[16];
+        uint8_t *map;
+    } known;
     char boot_log[512];        /* bytes seen outside frames (boot banner), NUL-terminated */
     size_t boot_log_len;
     /* receiving */
@@ -135,6 +151,7 @@ struct loader {
      * lowers it to the end of its region (loader_guard.c) */
     uint32_t fence;
     bool repairing;            /* erasing again what a damaged command wrote */
+    uint8_t block[16 + 0x4000];  /* a data command being built (one loader per thread) */
     uint8_t pkt[LOADER_FRAME_MAX + 16];
     uint8_t tx[2 * (LOADER_FRAME_MAX + 16) + 4];
 };
@@ -162,34 +179,79 @@ int loader_read_reg(struct loader *l, uint32_t addr, uint32_t *val, struct err *
 int loader_write_reg(struct loader *l, uint32_t addr, uint32_t val, uint32_t mask,
                      uint32_t delay_us, struct err *e);
 int loader_read_mac(struct loader *l, uint8_t mac[6], struct err *e);
-/* esptool's "Chip is ..." text: "ESP32-D0WD-V3 (revision v3.0)". */
+/* esptool v5's "Chip type:" text: "ESP32-D0WD-V3 (revision v3.0)". */
 int loader_chip_description(struct loader *l, char *out, size_t cap, struct err *e);
-/* esptool's "Features: ..." text (the parts the eFuses tell). */
+/* esptool v5's "Features:" text: "Wi-Fi, BT 5 (LE), Single Core, 160MHz". */
 int loader_chip_features(struct loader *l, char *out, size_t cap, struct err *e);
+/* The two bytes that make the MAC an EUI-64 (ESP32-C6, C5, H2): 0, or 1
+ * on chips without them. */
+int loader_mac_ext(struct loader *l, uint8_t ext[2], struct err *e);
 /* Crystal frequency in MHz (26, 32, 40, 48), or -1 with e filled. */
 int loader_crystal_mhz(struct loader *l, struct err *e);
-/* Chip revision as major*100+minor where known (ESP32-P4 stub choice); -1. */
+/* Chip revision as major*100+minor (P4 stub choice, write_flash checks); -1
+ * on the ESP8266 or when the eFuses cannot be read. */
 int loader_chip_revision(struct loader *l);
 
 /* MD5 of flash [addr, addr+len) computed by the chip. */
 int loader_md5(struct loader *l, uint32_t addr, uint32_t len, uint8_t md5[16],
                struct err *e);
 
+/* ---- what differs (loader_diff.c) ---- */
+
+/* Whether the chip can be asked (not --no-diff, not the ESP8266 ROM, not
+ * in Secure Download Mode: no SPI_FLASH_MD5 there). */
+bool loader_can_diff(const struct loader *l);
+/* The 4 KiB sectors [addr, addr+len) touches. */
+uint32_t loader_sectors(uint32_t addr, uint32_t len);
+/* map[i] = 1 where the i-th sector-aligned piece of [addr, addr+len)
+ * (the first and last may be partial) differs on the chip from `want`,
+ * or with want NULL, is not erased (0xFF); 0 where it holds that.  Coarse
+ * to fine by SPI_FLASH_MD5.  Where the chip cannot be asked, all 1. */
+int loader_diff(struct loader *l, uint32_t addr, uint32_t len, const uint8_t *want,
+                uint8_t *map, struct err *e);
+/* loader_diff, then fn for each run of pieces, [lo, hi), that differ or
+ * hold what is wanted, in order; stops at the first fn that fails. */
+typedef int (*loader_run_fn)(struct loader *l, uint32_t lo, uint32_t hi, bool differs,
+                             void *ctx, struct err *e);
+int loader_diff_runs(struct loader *l, uint32_t addr, uint32_t len, const uint8_t *want,
+                     loader_run_fn fn, void *ctx, struct err *e);
+/* Drop the kept answer of loader_diff (the flash changed). */
+void loader_forget_diff(struct loader *l);
+/* Runs of `value` in map[0, n): from *i, the next run's first index in *i
+ * and its length in *count; 0 when there is none. */
+int loader_next_run(const uint8_t *map, uint32_t n, uint8_t value, uint32_t *i,
+                    uint32_t *count);
+/* The bytes of [addr, addr+len) that pieces [first, first+count) cover. */
+void loader_run_span(uint32_t addr, uint32_t len, uint32_t first, uint32_t count,
+                     uint32_t *lo, uint32_t *hi);
+
+/* The safety net (loader_backup.c): add to `b` what [addr, addr+len)
+ * holds where writing `want` there (want NULL: erasing it) changes it,
+ * as whole sectors: data, or ranges noted as erased.  *changed: the bytes
+ * of the region that change. */
+int loader_backup(struct loader *l, uint32_t addr, uint32_t len, const uint8_t *want,
+                  struct backup *b, uint64_t *changed, struct err *e);
+
 /* Write `len` bytes at `addr`, then compare the chip's MD5 of the region
  * with ours.  `compress`: deflate (default with a stub).  With the ROM the
  * address must be 4 KiB aligned (the ROM erases whole sectors).  A line
  * error costs at most a sector (loader_write.c); a damaged command cannot
  * change flash outside the region unnoticed (loader_guard.c): the write
- * fails naming the area. */
+ * fails naming the area.  Unless o.no_diff, only the sectors the chip
+ * does not hold already are sent (loader_diff), and the whole region's
+ * MD5 is checked at the end (last_sent / last_skipped say how much). */
 int loader_write(struct loader *l, uint32_t addr, const void *data, uint32_t len,
                  bool compress, struct err *e);
 /* Read flash: the stub's READ_FLASH (acked, MD5-checked) or the ROM's
- * 64-byte READ_FLASH_SLOW. */
+ * 64-byte READ_FLASH_SLOW.  Unless o.no_diff, a read of 64 KiB or more
+ * skips the sectors the chip's MD5 says are erased (read_skipped). */
 int loader_read(struct loader *l, uint32_t addr, void *buf, uint32_t len, struct err *e);
 /* Erase a region (4 KiB aligned): stub ERASE_REGION, ROM FLASH_BEGIN;
- * guarded as a write, and checked by MD5 to be erased. */
+ * guarded as a write, and checked by MD5 to be erased.  Unless o.no_diff,
+ * only the sectors that are not erased already. */
 int loader_erase_region(struct loader *l, uint32_t addr, uint32_t len, struct err *e);
-/* Erase the whole chip: stub ERASE_FLASH; ROM: FLASH_BEGIN over the flash size. */
+/* Erase the whole chip: stub ERASE_FLASH; ROM: FLASH_BEGIN over the flash
+ * size.  Unless o.no_diff, nothing when the chip's MD5 says it is erased. */
 int loader_erase_all(struct loader *l, struct err *e);
 
 /* Low level: send a command, wait for its reply.  `resp_len` is the payload
@@ -239,6 +301,42 @@ int loader_reset_parse(const char *seq, struct reset_step *steps, int max, struc
  * D or R step changes one line and keeps the other. */
 int loader_reset_run(struct port *p, const struct reset_step *steps, int n, bool lines[2],
                      struct err *e);
+
+/* ---- memory, registers, SPI flash commands, security (loader_mem.c,
+ * loader_spi.c; ../shared/docs/esptool-commands.md §3-§5) ---- */
+
+/* Load bytes into RAM at addr: MEM_BEGIN, then MEM_DATA blocks (resumed
+ * from the failed block on a noisy line). */
+int loader_mem_write(struct loader *l, uint32_t addr, const uint8_t *data, size_t len,
+                     struct err *e);
+/* MEM_END: jump to entry (0: stay).  The ROM may not answer (it is
+ * running the code already): its reply is waited for briefly and not
+ * required; a stub's is. */
+int loader_mem_end(struct loader *l, uint32_t entry, struct err *e);
+/* esptool's `run`: FLASH_BEGIN(0, 0) and FLASH_END(run user code). */
+int loader_run(struct loader *l, struct err *e);
+/* An SPI flash command through the controller's user-command registers:
+ * opcode, up to 64 data bytes out, up to 32 bits back in *out. */
+int loader_spi_command(struct loader *l, uint8_t cmd, const uint8_t *data, size_t dlen,
+                       uint32_t read_bits, uint32_t *out, struct err *e);
+/* The flash status register, `nbytes` (1-3) of RDSR/RDSR2/RDSR3. */
+int loader_flash_status(struct loader *l, unsigned nbytes, uint32_t *status, struct err *e);
+/* Write it as esptool does: WREN (non-volatile) or WEVSR (volatile) before
+ * each of WRSR (16 bits when nbytes is 2), WRSR/WRSR2/WRSR3, then WRDI. */
+int loader_flash_set_status(struct loader *l, uint32_t value, unsigned nbytes, bool non_volatile,
+                            struct err *e);
+
+/* GET_SECURITY_INFO: 20 bytes, or 12 (ESP32-S2: no chip id or API version). */
+struct loader_secinfo {
+    uint32_t flags;
+    uint8_t flash_crypt_cnt;
+    uint8_t key_purposes[7];
+    bool has_chip_id;
+    uint32_t chip_id, api_version;
+};
+/* -1 with e filled; l->last_unsupported when the chip does not know the
+ * command (the ESP8266 and ESP32 ROMs). */
+int loader_security_info(struct loader *l, struct loader_secinfo *out, struct err *e);
 
 /* Text for a status pair, ROM or stub flavour (§1.6). */
 const char *loader_error_text(bool stub, uint8_t st0, uint8_t st1);

@@ -282,7 +282,7 @@ static int mem_begin(struct loader *l, uint32_t addr, size_t len, uint32_t bs, s
 static int mem_blocks(struct loader *l, uint32_t addr, const uint8_t *data, size_t len,
                       uint32_t bs, size_t *got, struct err *e)
 {
-    static uint8_t buf[16 + LOADER_RAM_BLOCK];
+    uint8_t *buf = l->block;   /* LOADER_RAM_BLOCK fits */
     *got = 0;
     for (uint32_t seq = 0; *got < len; seq++) {
         size_t n = len - *got < bs ? len - *got : bs;
@@ -310,8 +310,8 @@ static int mem_blocks(struct loader *l, uint32_t addr, const uint8_t *data, size
  * said or whether one came: a new MEM_BEGIN there (the ROM counts every
  * block it sees, even a damaged one, and refuses that seq again), in
  * smaller blocks if the line keeps damaging them. */
-static int mem_load(struct loader *l, uint32_t addr, const uint8_t *data, size_t len,
-                    struct err *e)
+int loader_mem_write(struct loader *l, uint32_t addr, const uint8_t *data, size_t len,
+                     struct err *e)
 {
     struct retry r = { 0, 0 };
     size_t done = 0;
@@ -346,11 +346,11 @@ static const char *stub_name(struct loader *l)
 static int upload_stub(struct loader *l, const struct stub_image *s, const uint8_t *text,
                        size_t tlen, const uint8_t *data, size_t dlen, struct err *e)
 {
-    if (mem_load(l, s->text_start, text, tlen, e) != 0)
+    if (loader_mem_write(l, s->text_start, text, tlen, e) != 0)
         return -1;
-    if (dlen && mem_load(l, s->data_start, data, dlen, e) != 0)
+    if (dlen && loader_mem_write(l, s->data_start, data, dlen, e) != 0)
         return -1;
-    loader_note(l, "Running stub...");
+    loader_note(l, "Running stub flasher...");
     uint8_t end[8];
     put_le32(end, 0);
     put_le32(end + 4, s->entry);
@@ -411,7 +411,7 @@ static int run_stub(struct loader *l, struct err *e)
     if (stub_b64_decode(s->text_b64, &text, &tlen, e) != 0 ||
         stub_b64_decode(s->data_b64, &data, &dlen, e) != 0)
         goto out;
-    loader_note(l, "Uploading stub...");
+    loader_note(l, "Uploading stub flasher...");
     struct retry r = { 0, 0 };
     for (;;) {
         if (upload_stub(l, s, text, tlen, data, dlen, e) == 0)
@@ -427,7 +427,7 @@ static int run_stub(struct loader *l, struct err *e)
         loader_resend(l, "%s; uploading the stub again", e->msg);
     }
     l->stub = true;
-    loader_note(l, "Stub running...");
+    loader_note(l, "Stub flasher running.");
     rc = 0;
 out:
     free(text);
@@ -436,19 +436,6 @@ out:
 }
 
 /* ---- revision, MAC ---- */
-
-int loader_chip_revision(struct loader *l)
-{
-    struct err e;
-    uint32_t w;
-    if (strcmp(l->chip->name, "esp32p4") == 0) {
-        if (loader_read_reg(l, l->chip->ld->efuse_base + 0x44 + 8, &w, &e) != 0)
-            return -1;
-        int major = (int)((((w >> 23) & 1) << 2) | ((w >> 4) & 3));
-        return major * 100 + (int)(w & 0xF);
-    }
-    return -1;
-}
 
 int loader_read_mac(struct loader *l, uint8_t mac[6], struct err *e)
 {
@@ -500,10 +487,11 @@ static bool baud_words(struct loader *l, uint32_t baud, uint8_t d[8])
         if (loader_read_reg(l, 0x3FF5F06C, &cal, &ignore) == 0 &&
             loader_read_reg(l, l->chip->ld->efuse_base + 4 * 4, &ef4, &ignore) == 0) {
             double rom_freq = (double)((cal >> 7) & 0x01FFFFFF) * 15625.0 * (ef4 & 0xFF) / 40.0;
-            if (rom_freq > 1e6) {
-                double valid = rom_freq > 33e6 ? 40e6 : 26e6;
+            double valid = rom_freq > 33e6 ? 40e6 : 26e6;
+            /* A real estimate drifts by tens of percent; anything further
+             * off is a misread register, and would overflow the divider. */
+            if (rom_freq > valid / 2 && rom_freq < valid * 2)
                 send = (uint32_t)((double)baud * rom_freq / valid);
-            }
         }
     } else if (strcmp(l->chip->name, "esp32c2") == 0) {
         /* The C2 ROM assumes a 40 MHz crystal; with 26 MHz scale by 40/26. */
@@ -736,50 +724,11 @@ void loader_close(struct loader *l)
     if (l->chip)
         after_action(l);
     port_close(l->port);
+    loader_forget_diff(l);
     free(l);
 }
 
 /* ---- flash attach, id, size (§4.3) ---- */
-
-static int spi_command(struct loader *l, uint8_t cmd, uint32_t read_bits, uint32_t *out,
-                       struct err *e)
-{
-    const struct chip_loader *ld = l->chip->ld;
-    uint32_t base = ld->spi_base, usr, usr2;
-    if (loader_read_reg(l, base + ld->spi_usr, &usr, e) ||
-        loader_read_reg(l, base + ld->spi_usr2, &usr2, e))
-        return -1;
-    if (ld->spi_miso_dlen) {
-        if (read_bits && loader_write_reg(l, base + ld->spi_miso_dlen, read_bits - 1,
-                                          0xFFFFFFFF, 0, e))
-            return -1;
-    } else {
-        uint32_t miso_mask = read_bits ? read_bits - 1 : 0;
-        if (loader_write_reg(l, base + ld->spi_usr1, miso_mask << 8, 0xFFFFFFFF, 0, e))
-            return -1;
-    }
-    uint32_t flags = 1u << 31;            /* USR_COMMAND */
-    if (read_bits)
-        flags |= 1u << 28;                /* USR_MISO */
-    if (loader_write_reg(l, base + ld->spi_usr, flags, 0xFFFFFFFF, 0, e) ||
-        loader_write_reg(l, base + ld->spi_usr2, (7u << 28) | cmd, 0xFFFFFFFF, 0, e) ||
-        loader_write_reg(l, base + ld->spi_w0, 0, 0xFFFFFFFF, 0, e) ||
-        loader_write_reg(l, base, 1u << 18, 0xFFFFFFFF, 0, e))   /* SPI_CMD: USR */
-        return -1;
-    for (int i = 0; i < 10; i++) {
-        uint32_t c;
-        if (loader_read_reg(l, base, &c, e))
-            return -1;
-        if (!(c & (1u << 18)))
-            break;
-    }
-    if (loader_read_reg(l, base + ld->spi_w0, out, e))
-        return -1;
-    if (loader_write_reg(l, base + ld->spi_usr, usr, 0xFFFFFFFF, 0, e) ||
-        loader_write_reg(l, base + ld->spi_usr2, usr2, 0xFFFFFFFF, 0, e))
-        return -1;
-    return 0;
-}
 
 uint32_t loader_size_from_id(uint32_t id)
 {
@@ -865,7 +814,7 @@ int loader_attach(struct loader *l, uint32_t size, struct err *e)
             return -1;
         if (!l->secure_download) {
             uint32_t id;
-            if (spi_command(l, 0x9F, 24, &id, e) != 0)
+            if (loader_spi_command(l, 0x9F, NULL, 0, 24, &id, e) != 0)
                 return err_prefix(e, "reading the flash id: ");
             l->flash_id = id & 0xFFFFFF;
         }

@@ -114,6 +114,8 @@ static int begin(struct loader *l, struct guard *g, uint8_t op, uint32_t size, u
 /* A region being written, and how far it is known to be on the flash. */
 struct region {
     uint32_t addr;              /* flash address of data[0] */
+    uint32_t name;              /* the address of the write as asked, for messages (a
+                                 * write of changed sectors sends parts of it) */
     const uint8_t *data;
     uint32_t len;               /* a multiple of 4 */
     uint8_t *z;                 /* all of it deflated, when that pays (else NULL) */
@@ -192,7 +194,7 @@ static int stream_begin(struct loader *l, struct region *r, struct stream *s, st
 static int send_block(struct loader *l, struct region *r, struct stream *s, uint32_t seq,
                       uint32_t n, uint32_t pad, uint32_t work, struct err *e)
 {
-    static uint8_t buf[16 + LOADER_STUB_BLOCK];
+    uint8_t *buf = l->block;
     put_le32(buf, pad);
     put_le32(buf + 4, seq);
     put_le32(buf + 8, 0);
@@ -201,7 +203,7 @@ static int send_block(struct loader *l, struct region *r, struct stream *s, uint
     memset(buf + 16 + n, 0xFF, pad - n);
     char what[80];
     snprintf(what, sizeof what, "%s seq %u (write at 0x%08x)", op_name(s->data_op),
-             (unsigned)seq, (unsigned)r->addr);
+             (unsigned)seq, (unsigned)r->name);
     unsigned t = loader_timeout(l, LOADER_WRITE_PER_MB, work, pad + 64);
     return loader_command(l, s->data_op, buf, 16 + pad, loader_checksum(buf + 16, pad), t, 0,
                           NULL, NULL, what, e);
@@ -305,7 +307,7 @@ static int stream_end(struct loader *l, struct region *r, struct err *e)
     uint8_t op = r->z ? LOADER_FLASH_DEFL_END : LOADER_FLASH_END;
     uint8_t d[4] = { 1, 0, 0, 0 };
     char what[64];
-    snprintf(what, sizeof what, "%s (write at 0x%08x)", op_name(op), (unsigned)r->addr);
+    snprintf(what, sizeof what, "%s (write at 0x%08x)", op_name(op), (unsigned)r->name);
     unsigned t = loader_timeout(l, LOADER_WRITE_PER_MB, LOADER_STUB_BLOCK, 64);
     struct retry rt = { 0, 0 };
     for (;;) {
@@ -512,9 +514,61 @@ static void choose_deflate(struct loader *l, struct region *r, bool compress)
     r->z = NULL;
 }
 
+/* One span as a fenced and guarded region: deflated if that pays, in
+ * streams, each checked by MD5 (adds its deflated size to l->last_zlen). */
+static int write_span(struct loader *l, uint32_t name, uint32_t addr, const uint8_t *data,
+                      uint32_t len, bool compress, struct err *e)
+{
+    struct region *r = calloc(1, sizeof *r);
+    if (!r)
+        return err_set(e, "write at 0x%x: out of memory", (unsigned)addr);
+    *r = (struct region){ .addr = addr, .name = name, .data = data, .len = len };
+    uint32_t zlen = l->last_zlen;
+    choose_deflate(l, r, compress);
+    int rc = -1;
+    if (guard_open(l, &r->g, r->addr, r->len, e) == 0)
+        rc = guard_close(l, &r->g, write_region(l, r, e), e);
+    l->last_zlen = zlen + (r->z ? r->zlen : 0);
+    free(r->z);
+    free(r);
+    return rc;
+}
+
+/* A changed run of write_changed: [lo, hi) of the region at ctx. */
+struct changed {
+    uint32_t addr;
+    const uint8_t *data;
+    bool compress;
+};
+
+static int write_run(struct loader *l, uint32_t lo, uint32_t hi, bool differs, void *ctx,
+                     struct err *e)
+{
+    const struct changed *c = ctx;
+    if (!differs)
+        return 0;
+    l->last_sent += hi - lo;
+    return write_span(l, c->addr, lo, c->data + (lo - c->addr), hi - lo, c->compress, e);
+}
+
+/* Only what the chip does not hold already (loader_diff.c): each run of
+ * changed sectors as its own span, then the whole region's MD5, so that
+ * the result is checked exactly as a full write's. */
+static int write_changed(struct loader *l, uint32_t addr, const uint8_t *data, uint32_t len,
+                         bool compress, struct err *e)
+{
+    struct changed c = { addr, data, compress };
+    int rc = loader_diff_runs(l, addr, len, data, write_run, &c, e);
+    l->last_skipped = len - l->last_sent;
+    if (rc == 0 && l->last_sent && l->last_sent < len)
+        rc = loader_verify(l, addr, data, len, e);
+    return rc;
+}
+
 int loader_write(struct loader *l, uint32_t addr, const void *data, uint32_t len,
                  bool compress, struct err *e)
 {
+    l->last_zlen = l->last_sent = l->last_skipped = 0;
     if (len == 0)
         return 0;
     uint32_t lead = 0;
@@ -535,20 +589,16 @@ int loader_write(struct loader *l, uint32_t addr, const void *data, uint32_t len
         return err_set(e, "write at 0x%x: out of memory", (unsigned)addr);
     memset(buf, 0xFF, padded);
     memcpy(buf + lead, data, len);
-    struct region *r = calloc(1, sizeof *r);
-    int rc = -1;
-    if (!r) {
-        err_set(e, "write at 0x%x: out of memory", (unsigned)addr);
-        goto out;
+    int rc;
+    if (loader_can_diff(l)) {
+        rc = write_changed(l, addr - lead, buf, padded, compress, e);
+    } else {
+        rc = write_span(l, addr - lead, addr - lead, buf, padded, compress, e);
+        l->last_sent = padded;
     }
-    *r = (struct region){ .addr = addr - lead, .data = buf, .len = padded };
-    choose_deflate(l, r, compress);
-    if (guard_open(l, &r->g, r->addr, r->len, e) == 0)
-        rc = guard_close(l, &r->g, write_region(l, r, e), e);
-out:
-    if (r)
-        free(r->z);
-    free(r);
+    l->sent_total += l->last_sent;
+    l->skipped_total += l->last_skipped;
+    loader_forget_diff(l);   /* the flash changed */
     free(buf);
     return rc;
 }
@@ -592,6 +642,25 @@ static int erase_checked(struct loader *l, struct guard *g, uint32_t addr, uint3
 }
 
 /* An erase, fenced and guarded like a write. */
+static int erase_span(struct loader *l, uint32_t addr, uint32_t len, struct err *e)
+{
+    struct guard *g = malloc(sizeof *g);
+    if (!g)
+        return err_set(e, "erase at 0x%x: out of memory", (unsigned)addr);
+    int rc = guard_open(l, g, addr, len, e);
+    if (rc == 0)
+        rc = guard_close(l, g, erase_checked(l, g, addr, len, e), e);
+    free(g);
+    return rc;
+}
+
+static int erase_run(struct loader *l, uint32_t lo, uint32_t hi, bool differs, void *ctx,
+                     struct err *e)
+{
+    (void)ctx;
+    return differs ? erase_span(l, lo, hi - lo, e) : 0;
+}
+
 int loader_erase_region(struct loader *l, uint32_t addr, uint32_t len, struct err *e)
 {
     if (addr % LOADER_SECTOR || len % LOADER_SECTOR)
@@ -599,22 +668,44 @@ int loader_erase_region(struct loader *l, uint32_t addr, uint32_t len, struct er
                           "of 0x1000", (unsigned)len, (unsigned)addr);
     if (len == 0)
         return 0;
-    struct guard *g = malloc(sizeof *g);
-    if (!g)
-        return err_set(e, "erase at 0x%x: out of memory", (unsigned)addr);
-    int rc = guard_open(l, g, addr, len, e);
-    if (rc == 0) {
-        loader_progress(l, "Erasing", addr, 0, len);
-        rc = guard_close(l, g, erase_checked(l, g, addr, len, e), e);
-        if (rc == 0)
-            loader_progress(l, "Erasing", addr, len, len);
-    }
-    free(g);
+    loader_forget_diff(l);
+    loader_progress(l, "Erasing", addr, 0, len);
+    /* only the sectors that are not erased (loader_diff.c): an erase costs
+     * the flash tens of milliseconds a sector, the fence and guard commands */
+    int rc = loader_can_diff(l) ? loader_diff_runs(l, addr, len, NULL, erase_run, NULL, e)
+                                : erase_span(l, addr, len, e);
+    if (rc == 0)
+        loader_progress(l, "Erasing", addr, len, len);
     return rc;
+}
+
+/* Whether the whole flash is erased already: one MD5 of it (a chip erase
+ * takes the flash 10 s or more). */
+static int all_erased(struct loader *l, bool *yes, struct err *e)
+{
+    *yes = false;
+    if (!loader_can_diff(l))
+        return 0;
+    if (loader_attach(l, 0, e) != 0)
+        return -1;
+    uint8_t want[16], got[16];
+    loader_blank_md5(l->flash_size, want);
+    if (loader_md5(l, 0, l->flash_size, got, e) != 0)
+        return -1;
+    *yes = memcmp(want, got, 16) == 0;
+    return 0;
 }
 
 int loader_erase_all(struct loader *l, struct err *e)
 {
+    bool blank;
+    loader_forget_diff(l);
+    if (all_erased(l, &blank, e) != 0)
+        return -1;
+    if (blank) {
+        loader_progress(l, "Erasing", 0, 1, 1);
+        return 0;
+    }
     if (l->stub) {
         loader_progress(l, "Erasing", 0, 0, 1);
         if (loader_command_retry(l, LOADER_ERASE_FLASH, NULL, 0, 0, LOADER_CHIP_ERASE_TIMEOUT, 0,

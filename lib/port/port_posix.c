@@ -1,12 +1,16 @@
-/* What every fd-backed transport shares on a POSIX system: the clock, and
- * reading and writing a file descriptor with a timeout.  The transports
- * (port_serial.c, port_tcp.c, port_rfc2217.c) call these; nothing here
- * calls a transport. */
+/* What the transports share on a POSIX system: the clock, and the socket
+ * calls of port_sock.h (port_win32.c has them for Windows).  The
+ * transports (port_serial.c, port_tcp.c, port_rfc2217.c) call these;
+ * nothing here calls a transport. */
+/* accept4 */
+#define _GNU_SOURCE
 #include "port.h"
 #include "port_impl.h"
+#include "port_sock.h"
 
 #include <errno.h>
-#include <poll.h>
+#include <fcntl.h>
+#include <netinet/tcp.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,49 +28,94 @@ uint64_t port_now_ms(void)
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-int port_fd_read(int fd, void *buf, size_t len, int timeout_ms, const char *name,
-                 struct err *e)
+int sock_startup(void)
 {
-    struct pollfd pfd = { .fd = fd, .events = POLLIN };
-    for (;;) {
-        int r = poll(&pfd, 1, timeout_ms < 0 ? 0 : timeout_ms);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0)
-            return err_sys(e, "%s: poll", name);
-        if (r == 0)
-            return 0;
-        ssize_t n = read(fd, buf, len);
-        if (n < 0 && (errno == EINTR || errno == EAGAIN))
-            continue;
-        if (n < 0)
-            return err_sys(e, "%s: read", name);
-        if (n == 0)
-            return err_set(e, "%s: the other end closed the connection", name);
-        return (int)n;
-    }
+    return 0;
 }
 
-int port_fd_write(int fd, const void *buf, size_t len, const char *name, struct err *e)
+int sock_open(const struct addrinfo *ai)
 {
-    const uint8_t *p = buf;
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN) {
-            /* Non-blocking fd with a full buffer: wait until writable (10 s,
-             * esptool's write timeout). */
-            struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-            int r = poll(&pfd, 1, 10000);
-            if (r == 0)
-                return err_set(e, "%s: write timed out after 10 s", name);
-            continue;
-        }
-        if (n < 0)
-            return err_sys(e, "%s: write", name);
-        p += n;
-        len -= (size_t)n;
+    return socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+}
+
+int sock_accept(int lfd)
+{
+    int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd >= 0)
+        sock_set_nodelay(fd);
+    return fd;
+}
+
+int sock_close(int fd)
+{
+    return close(fd);
+}
+
+int sock_set_nonblock(int fd)
+{
+    int fl = fcntl(fd, F_GETFL);
+    return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+void sock_set_nodelay(int fd)
+{
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+int sock_listen(const struct addrinfo *ai, int backlog)
+{
+    int fd = sock_open(ai), one = 1;
+    if (fd < 0)
+        return -1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, backlog) != 0 ||
+        sock_set_nonblock(fd) != 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
     }
-    return 0;
+    return fd;
+}
+
+void sock_quickack(int fd)
+{
+#ifdef TCP_QUICKACK
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+#else
+    (void)fd;
+#endif
+}
+
+int sock_connect(int fd, const struct sockaddr *sa, size_t len)
+{
+    if (connect(fd, sa, (socklen_t)len) == 0)
+        return 0;
+    return errno == EINPROGRESS ? 1 : -1;
+}
+
+int sock_error(int fd)
+{
+    int soerr = 0;
+    socklen_t sl = sizeof soerr;
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
+        return errno;
+    return soerr;
+}
+
+int sock_poll(struct pollfd *p, unsigned n, int timeout_ms)
+{
+    return poll(p, n, timeout_ms);
+}
+
+ssize_t sock_read(int fd, void *buf, size_t len)
+{
+    return read(fd, buf, len);
+}
+
+ssize_t sock_write(int fd, const void *buf, size_t len)
+{
+    return write(fd, buf, len);
 }

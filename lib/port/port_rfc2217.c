@@ -15,11 +15,11 @@
  * pyserial's ign_set_control) but consume them while reading. */
 #include "port.h"
 #include "port_impl.h"
+#include "port_sock.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 enum {
     T_SE = 240, T_SB = 250, T_WILL = 251, T_WONT = 252, T_DO = 253, T_DONT = 254, T_IAC = 255,
@@ -232,7 +232,7 @@ static int rfc_set_lines(struct port *p, bool dtr, bool rts, struct err *e)
 
 static void rfc_close(struct port *p)
 {
-    close(((struct rfc_port *)p)->fd);
+    sock_close(((struct rfc_port *)p)->fd);
     free(p);
 }
 
@@ -247,16 +247,23 @@ struct port *port_rfc2217_open(const char *hostport, uint32_t baud, struct err *
         err_prefix(e, "rfc2217://");
         return NULL;
     }
+    char name[sizeof ((struct port *)0)->name];
+    snprintf(name, sizeof name, "rfc2217://%s", hostport);
+    return port_rfc2217_on_fd(fd, name, baud, e);
+}
+
+struct port *port_rfc2217_on_fd(int fd, const char *name, uint32_t baud, struct err *e)
+{
     struct rfc_port *r = calloc(1, sizeof *r);
     if (!r) {
-        close(fd);
+        sock_close(fd);
         err_set(e, "out of memory");
         return NULL;
     }
     r->fd = fd;
     r->base.ops = &rfc_ops;
     r->base.has_lines = true;
-    snprintf(r->base.name, sizeof r->base.name, "rfc2217://%s", hostport);
+    snprintf(r->base.name, sizeof r->base.name, "%s", name);
 
     static const uint8_t hello[] = {
         T_IAC, T_WILL, OPT_BINARY, T_IAC, T_DO, OPT_BINARY,

@@ -22,12 +22,15 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
 #include <unistd.h>
 
 struct serial_port {
     struct port base;
     int fd;
+    bool excl;   /* TIOCEXCL set: cleared again at close */
 };
 
 static int ser_read(struct port *p, void *buf, size_t len, int timeout_ms, struct err *e)
@@ -97,6 +100,8 @@ static int ser_set_lines(struct port *p, bool dtr, bool rts, struct err *e)
 static void ser_close(struct port *p)
 {
     struct serial_port *s = (struct serial_port *)p;
+    if (s->excl)
+        ioctl(s->fd, TIOCNXCL);
     close(s->fd);
     free(s);
 }
@@ -104,6 +109,100 @@ static void ser_close(struct port *p)
 static const struct port_ops serial_ops = {
     ser_read, ser_write, ser_set_baud, ser_set_lines, ser_close,
 };
+
+/* ---- who holds a busy port ---- */
+
+/* Has process `pid` the character device `rdev` open?  Only descriptors
+ * that name something in /dev are stat'ed (a stat can hang on a network
+ * file). */
+static bool pid_holds(const char *pid, dev_t rdev)
+{
+    char dir[64];
+    snprintf(dir, sizeof dir, "/proc/%.20s/fd", pid);
+    DIR *d = opendir(dir);
+    if (!d)
+        return false;   /* gone, or another user's without root */
+    bool yes = false;
+    for (struct dirent *de; !yes && (de = readdir(d));) {
+        char fd[96], target[64];
+        snprintf(fd, sizeof fd, "%s/%.20s", dir, de->d_name);
+        ssize_t n = readlink(fd, target, sizeof target - 1);
+        struct stat st;
+        yes = n > 5 && !strncmp(target, "/dev/", 5) && stat(fd, &st) == 0 &&
+              S_ISCHR(st.st_mode) && st.st_rdev == rdev;
+    }
+    closedir(d);
+    return yes;
+}
+
+static void command_name(const char *pid, char *out, size_t cap)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%.20s/comm", pid);
+    FILE *f = fopen(path, "r");
+    if (!f || !fgets(out, (int)cap, f))
+        snprintf(out, cap, "?");
+    if (f)
+        fclose(f);
+    out[strcspn(out, "\n")] = '\0';
+}
+
+/* "PID 1234 (screen)" for up to three other processes that hold the
+ * device open, "" when none can be seen. */
+static void port_holders(dev_t rdev, char *out, size_t cap)
+{
+    out[0] = '\0';
+    DIR *proc = opendir("/proc");
+    if (!proc)
+        return;
+    char self[24];
+    snprintf(self, sizeof self, "%ld", (long)getpid());
+    int found = 0;
+    for (struct dirent *de; found < 3 && (de = readdir(proc));) {
+        if (!isdigit((unsigned char)de->d_name[0]) || !strcmp(de->d_name, self) ||
+            !pid_holds(de->d_name, rdev))
+            continue;
+        char comm[32];
+        command_name(de->d_name, comm, sizeof comm);
+        size_t k = strlen(out);
+        snprintf(out + k, cap - k, "%sPID %.20s (%.31s)", found++ ? ", " : "", de->d_name, comm);
+    }
+    closedir(proc);
+}
+
+static struct port *port_busy(const char *path, struct err *e)
+{
+    struct stat st;
+    char who[256] = "";
+    if (stat(path, &st) == 0 && S_ISCHR(st.st_mode))
+        port_holders(st.st_rdev, who, sizeof who);
+    if (who[0])
+        err_set(e, "%s: port is busy, held by %s", path, who);
+    else
+        err_set(e, "%s: port is busy (held by a program this user cannot see)", path);
+    return NULL;
+}
+
+/* ---- opening ---- */
+
+/* Unix98 pty slaves (major 136-143).  A pty keeps TIOCEXCL after its last
+ * slave closes for as long as the master (espemu) lives, so a killed run
+ * would lock every later one out: a pty gets the flock only. */
+static bool is_pty_slave(int fd)
+{
+    struct stat st;
+    return fstat(fd, &st) == 0 && major(st.st_rdev) >= 136 && major(st.st_rdev) <= 143;
+}
+
+/* Two flashers on one port garble both transfers.  flock, as pyserial's
+ * exclusive=True, keeps out every program that asks (this one, esptool.py);
+ * TIOCEXCL (set once the port is ours, cleared at close) makes the kernel
+ * refuse any further open (EBUSY) to all but root, also to programs that
+ * do not ask (screen, minicom). */
+static bool set_exclusive(int fd)
+{
+    return !is_pty_slave(fd) && ioctl(fd, TIOCEXCL) == 0;
+}
 
 struct port *port_serial_open(const char *path, uint32_t baud, struct err *e)
 {
@@ -114,6 +213,8 @@ struct port *port_serial_open(const char *path, uint32_t baud, struct err *e)
             err_set(e, "%s: no such serial port", path);
         else if (errno == EACCES)
             err_set(e, "%s: permission denied (add yourself to the dialout group?)", path);
+        else if (errno == EBUSY)
+            port_busy(path, e);
         else
             err_sys(e, "%s: cannot open", path);
         return NULL;
@@ -123,12 +224,9 @@ struct port *port_serial_open(const char *path, uint32_t baud, struct err *e)
         err_set(e, "%s: not a serial port", path);
         return NULL;
     }
-    /* Like pyserial's exclusive=True: a second flasher on the same port
-     * garbles both transfers. */
     if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK) {
         close(fd);
-        err_set(e, "%s: port is busy (another program has it open)", path);
-        return NULL;
+        return port_busy(path, e);
     }
     struct termios t;
     if (tcgetattr(fd, &t) != 0) {
@@ -154,6 +252,7 @@ struct port *port_serial_open(const char *path, uint32_t baud, struct err *e)
         return NULL;
     }
     s->fd = fd;
+    s->excl = set_exclusive(fd);
     s->base.ops = &serial_ops;
     snprintf(s->base.name, sizeof s->base.name, "%s", path);
     int bits;
@@ -167,27 +266,6 @@ struct port *port_serial_open(const char *path, uint32_t baud, struct err *e)
 }
 
 /* ---- names and discovery ---- */
-
-void port_expand_name(const char *name, char *out, size_t cap)
-{
-    const char *fmt = NULL;
-    if (name[0] == 'u') fmt = "/dev/ttyUSB%s";
-    else if (name[0] == 'a') fmt = "/dev/ttyACM%s";
-    else if (name[0] == 'c') fmt = "COM%s";
-    bool digits = name[0] && name[1];
-    for (const char *q = name + 1; *name && *q; q++)
-        if (!isdigit((unsigned char)*q))
-            digits = false;
-    if (fmt && digits)
-        snprintf(out, cap, fmt, name + 1);
-    else
-        snprintf(out, cap, "%s", name);
-}
-
-int port_is_usb_jtag(uint16_t vid, uint16_t pid)
-{
-    return vid == 0x303A && pid == 0x1001;
-}
 
 static int read_hex_file(const char *path, uint16_t *v)
 {
@@ -227,25 +305,6 @@ int port_usb_ids(const char *path, uint16_t *vid, uint16_t *pid)
     return -1;
 }
 
-static const char *known_bridge(uint16_t vid, uint16_t pid)
-{
-    if (vid == 0x303A)
-        return pid == 0x1001 ? "Espressif USB-Serial/JTAG" : "Espressif USB";
-    if (vid == 0x10C4)
-        return "CP210x";
-    if (vid == 0x1A86)
-        return pid == 0x55D4 ? "CH9102" : "CH340";
-    if (vid == 0x0403)
-        return "FTDI";
-    return NULL;
-}
-
-static int cmp_cand(const void *a, const void *b)
-{
-    return strcmp(((const struct port_candidate *)a)->path,
-                  ((const struct port_candidate *)b)->path);
-}
-
 int port_find_candidates(struct port_candidate *out, int max)
 {
     DIR *d = opendir("/sys/class/tty");
@@ -261,13 +320,13 @@ int port_find_candidates(struct port_candidate *out, int max)
         snprintf(c.path, sizeof c.path, "/dev/%.50s", de->d_name);
         if (port_usb_ids(c.path, &c.vid, &c.pid) != 0)
             continue;
-        const char *what = known_bridge(c.vid, c.pid);
+        const char *what = port_known_bridge(c.vid, c.pid);
         if (!what)
             continue;
         snprintf(c.what, sizeof c.what, "%s", what);
         out[n++] = c;
     }
     closedir(d);
-    qsort(out, (size_t)n, sizeof *out, cmp_cand);
+    port_sort_candidates(out, n);
     return n;
 }

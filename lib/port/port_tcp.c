@@ -4,18 +4,12 @@
  * set_baud only records the number. */
 #include "port.h"
 #include "port_impl.h"
+#include "port_sock.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 struct tcp_port {
     struct port base;
@@ -26,20 +20,16 @@ struct tcp_port {
  * (its listen queue full: QEMU's serial socket while the emulated chip does
  * not read its UART) or a host that drops SYNs blocks us for the kernel's
  * ~2 minutes of SYN retries.  pyserial's socket:// gives up after 5 s. */
-static int connect_within(int fd, const struct sockaddr *sa, socklen_t len, int timeout_ms)
+static int connect_within(int fd, const struct sockaddr *sa, size_t len, int timeout_ms)
 {
-    int fl = fcntl(fd, F_GETFL);
-    if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-        return -1;
-    if (connect(fd, sa, len) == 0)
-        return 0;
-    if (errno != EINPROGRESS)
-        return -1;
+    int rc = sock_set_nonblock(fd) ? -1 : sock_connect(fd, sa, len);
+    if (rc <= 0)
+        return rc;
     struct pollfd p = { .fd = fd, .events = POLLOUT };
     uint64_t end = port_now_ms() + (uint64_t)timeout_ms;
     for (;;) {
         uint64_t now = port_now_ms();
-        int r = poll(&p, 1, now >= end ? 0 : (int)(end - now));
+        int r = sock_poll(&p, 1, now >= end ? 0 : (int)(end - now));
         if (r > 0)
             break;
         if (r == 0) {
@@ -49,10 +39,7 @@ static int connect_within(int fd, const struct sockaddr *sa, socklen_t len, int 
         if (errno != EINTR)
             return -1;
     }
-    int soerr = 0;
-    socklen_t sl = sizeof soerr;
-    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) != 0)
-        return -1;
+    int soerr = sock_error(fd);
     if (soerr) {
         errno = soerr;
         return -1;
@@ -87,18 +74,22 @@ int port_tcp_connect_ms(const char *hostport, int timeout_ms, struct err *e)
 
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
     struct addrinfo *res;
+    if (sock_startup())
+        return err_sys(e, "%s: cannot start the network", hostport);
     int rc = getaddrinfo(host, service, &hints, &res);
     if (rc != 0)
         return err_set(e, "%s: %s", hostport, gai_strerror(rc));
     int fd = -1, saved = 0;
     for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-        if (fd < 0)
+        fd = sock_open(ai);
+        if (fd < 0) {
+            saved = errno;
             continue;
+        }
         if (connect_within(fd, ai->ai_addr, ai->ai_addrlen, timeout_ms) == 0)
             break;
         saved = errno;
-        close(fd);
+        sock_close(fd);
         fd = -1;
     }
     freeaddrinfo(res);
@@ -109,10 +100,7 @@ int port_tcp_connect_ms(const char *hostport, int timeout_ms, struct err *e)
         errno = saved;
         return err_sys(e, "%s: cannot connect", hostport);
     }
-    int one = 1;
-    /* Small request/response packets: never wait for Nagle. */
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    sock_set_nodelay(fd);
     return fd;
 }
 
@@ -124,8 +112,7 @@ int port_tcp_read(int fd, void *buf, size_t len, int timeout_ms, const char *nam
         /* Acknowledge at once.  A server that leaves Nagle on (ser2net)
          * holds back the rest of a reply until our ACK, which Linux delays
          * by up to 40 ms: that on every request/response round trip. */
-        int one = 1;
-        setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+        sock_quickack(fd);
     }
     return n;
 }
@@ -155,7 +142,7 @@ static int tcp_set_lines(struct port *p, bool dtr, bool rts, struct err *e)
 
 static void tcp_close(struct port *p)
 {
-    close(((struct tcp_port *)p)->fd);
+    sock_close(((struct tcp_port *)p)->fd);
     free(p);
 }
 
@@ -172,7 +159,7 @@ struct port *port_tcp_open(const char *hostport, uint32_t baud, struct err *e)
     }
     struct tcp_port *t = calloc(1, sizeof *t);
     if (!t) {
-        close(fd);
+        sock_close(fd);
         err_set(e, "out of memory");
         return NULL;
     }

@@ -201,6 +201,7 @@ static struct loader *open_rom(struct fake *f)
     o.chip = "esp32";
     o.before = LOADER_BEFORE_NO_RESET;
     o.no_stub = true;
+    o.no_diff = true;   /* the counts below are those of a full write */
     o.after = LOADER_AFTER_NO_RESET;
     struct loader *l = NULL;
     struct err e;
