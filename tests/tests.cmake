@@ -16,12 +16,22 @@ target_link_libraries(testsupport_port PUBLIC testsupport mpi_port)
 add_library(testsupport_firmware STATIC ${CMAKE_SOURCE_DIR}/tests/support/firmware_fixture.c)
 target_link_libraries(testsupport_firmware PUBLIC testsupport mpi_firmware mpi_fwgen)
 
+# Damaged littlefs filesystems made with the project's own writer (unit
+# tests), and `lfs_craft`, which makes them in image files for the e2e tests.
+add_library(testsupport_lfs STATIC ${CMAKE_SOURCE_DIR}/tests/support/lfs_craft.c)
+target_link_libraries(testsupport_lfs PUBLIC testsupport mpi_littlefs)
+add_executable(lfs_craft ${CMAKE_SOURCE_DIR}/tests/support/lfs_craft_main.c)
+# json_check: the --json documents against the schema in README.md.
+add_executable(json_check ${CMAKE_SOURCE_DIR}/tests/support/json_check.c)
+target_link_libraries(lfs_craft PRIVATE testsupport_lfs)
+
+set(UNIT_LIBS_base     mpi_base)
 set(UNIT_LIBS_format   mpi_format mpi_fwgen)
 set(UNIT_LIBS_firmware mpi_firmware testsupport_firmware)
-set(UNIT_LIBS_littlefs mpi_littlefs OpenSSL::Crypto)   # hashes the fixtures
+set(UNIT_LIBS_littlefs mpi_littlefs testsupport_lfs)
 set(UNIT_LIBS_port     mpi_port testsupport_port)
 set(UNIT_LIBS_loader   mpi_loader testsupport_port)
-set(UNIT_LIBS_ops      mpi_ops testsupport_firmware)
+set(UNIT_LIBS_ops      mpi_ops testsupport_firmware testsupport_lfs)
 set(UNIT_LIBS_emu      mpi_emu mpi_loader testsupport_port)
 
 # Where the shared conformance fixtures live; tests skip with a message when absent.

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fileio.h"
 #include "flash_file.h"
@@ -124,6 +125,45 @@ int firmware_read_image(struct flash *flash, uint32_t addr, uint32_t max, uint8_
     return 0;
 }
 
+/* The first bytes of the first segment, where the descriptors are. */
+static int read_desc(struct flash *flash, uint32_t addr, struct image_info *img, struct err *e)
+{
+    const struct image_segment *s0 = &img->seg[0];
+    uint32_t span = s0->len < APP_DESC_LEN ? s0->len : APP_DESC_LEN;
+    uint8_t buf[IMAGE_HEADER_LEN + 8 + APP_DESC_LEN];   /* seg[0] data starts at 32 */
+    if (img->segment_count == 0)
+        return 0;
+    if (flash_read(flash, addr + s0->data_offset, buf + s0->data_offset, span, e))
+        return -1;
+    image_decode_desc(buf, img);
+    return 0;
+}
+
+int firmware_image_layout(struct flash *flash, uint32_t addr, uint32_t max,
+                          struct image_info *img, struct err *e)
+{
+    uint8_t h[IMAGE_HEADER_LEN];
+    if (max < IMAGE_HEADER_LEN || flash_read(flash, addr, h, sizeof h, e) ||
+        image_parse_header(h, img, e))
+        return err_prefix(e, "image at 0x%x: ", addr);
+    uint32_t off = IMAGE_HEADER_LEN;
+    for (unsigned i = 0; i < img->segment_count; i++) {
+        uint8_t sh[8];
+        if ((uint64_t)off + 8 > max)
+            return err_set(e, "image at 0x%x is truncated: segment %u starts past 0x%x bytes",
+                           addr, i, max);
+        if (flash_read(flash, addr + off, sh, sizeof sh, e) ||
+            image_segment_header(sh, off, i, &img->seg[i], e))
+            return err_prefix(e, "image at 0x%x: ", addr);
+        off += 8 + img->seg[i].len;
+    }
+    image_set_layout(img, off);
+    if (img->total_len > max)
+        return err_set(e, "image at 0x%x is truncated: it needs 0x%x bytes, only 0x%x available",
+                       addr, img->total_len, max);
+    return read_desc(flash, addr, img, e);
+}
+
 int firmware_load(struct firmware *fw, struct flash *flash, enum firmware_kind kind,
                   const struct chip *chip, struct err *e)
 {
@@ -175,9 +215,8 @@ int firmware_load(struct firmware *fw, struct flash *flash, enum firmware_kind k
     uint8_t sector[PTABLE_SECTOR];
     if (flash_read(flash, PTABLE_OFFSET, sector, sizeof sector, e))
         return -1;
-    if (ptable_parse(sector, sizeof sector, &fw->table, e))
-        return err_prefix(e, "partition table at 0x%x: ", PTABLE_OFFSET);
-    return 0;
+    /* ptable_parse's messages name the table and its offset already */
+    return ptable_parse(sector, sizeof sector, &fw->table, e);
 }
 
 /* A file that ends inside the partition table is truncated: the missing
@@ -198,15 +237,16 @@ static int check_file_covers_table(const struct firmware *fw, uint32_t base, siz
 
 int firmware_open_file(struct firmware *fw, const char *path, struct err *e)
 {
-    uint8_t *buf;
-    size_t len;
+    struct file_data file;
     enum firmware_kind kind;
     uint32_t base;
     memset(fw, 0, sizeof *fw);
-    if (file_read_all(path, &buf, &len, e))
+    if (file_map(path, FILE_MAX_FLASH, &file, e))
         return -1;
+    const uint8_t *buf = file.buf;
+    size_t len = file.len;
     if (firmware_detect(buf, len, &kind, &base, e)) {
-        free(buf);
+        file_data_free(&file);
         return err_prefix(e, "%s: ", path);
     }
     /* The flash size comes from the bootloader header (wherever the file
@@ -219,10 +259,74 @@ int firmware_open_file(struct firmware *fw, const char *path, struct err *e)
             break;
         }
     bool trim = (kind == FW_IMAGE);
-    struct flash *flash = flash_file_new(buf, len, base, size, path, trim, e);
+    struct flash *flash = flash_file_new(file, base, size, path, trim, e);
     if (!flash)
         return -1;
     if (firmware_load(fw, flash, kind, NULL, e) || check_file_covers_table(fw, base, len, e)) {
+        flash_destroy(flash);
+        fw->flash = NULL;
+        return err_prefix(e, "%s: ", path);
+    }
+    return 0;
+}
+
+int firmware_read_table_file(const char *path, uint32_t flash_size, struct ptable *t,
+                             uint8_t *sector, struct err *e)
+{
+    uint8_t *buf;
+    size_t len;
+    if (file_read_all(path, FILE_MAX_TEXT, &buf, &len, e))
+        return -1;
+    int rc = ptable_from_bytes(buf, len, path, flash_size, t, e);
+    if (rc == 0 && sector && len >= 2 && buf[0] == 0xAA && buf[1] == 0x50) {
+        memset(sector, 0xFF, PTABLE_SECTOR);
+        memcpy(sector, buf, len < PTABLE_SECTOR ? len : PTABLE_SECTOR);
+    } else if (rc == 0 && sector) {
+        ptable_serialize(t, sector);
+    }
+    free(buf);
+    return rc;
+}
+
+static bool all_bytes(const uint8_t *buf, size_t len, uint8_t v)
+{
+    for (size_t i = 0; i < len; i++)
+        if (buf[i] != v)
+            return false;
+    return true;
+}
+
+int firmware_new_fs_image(struct firmware *fw, const char *path, uint32_t size, struct err *e)
+{
+    memset(fw, 0, sizeof *fw);
+    if (access(path, F_OK) == 0) {
+        /* Only a blank file (empty, erased or zeroed flash) becomes a new
+         * image: anything else is data we will not silently replace. */
+        uint8_t *old;
+        size_t len;
+        if (file_read_all(path, FILE_MAX_FLASH, &old, &len, e))
+            return -1;
+        bool blank = all_bytes(old, len, 0xFF) || all_bytes(old, len, 0x00);
+        free(old);
+        if (!blank)
+            return err_set(e, "%s: holds data that is neither a firmware nor a filesystem", path);
+        if (!size)
+            size = (uint32_t)len;
+    }
+    if (!size)
+        return err_set(e, "%s: no such file (give --size to create a littlefs image)", path);
+    if (size % FIRMWARE_FS_BLOCK || size < 2 * FIRMWARE_FS_BLOCK)
+        return err_set(e, "%s: a littlefs image of %u bytes: the size must be a multiple of %u "
+                          "and at least two blocks", path, size, FIRMWARE_FS_BLOCK);
+    uint8_t *buf = malloc(size);
+    if (!buf)
+        return err_set(e, "out of memory");
+    memset(buf, 0xFF, size);
+    struct file_data blank = { buf, size, false };
+    struct flash *flash = flash_file_new(blank, 0, size, path, false, e);
+    if (!flash)
+        return -1;
+    if (firmware_load(fw, flash, FW_FS_IMAGE, NULL, e)) {
         flash_destroy(flash);
         fw->flash = NULL;
         return err_prefix(e, "%s: ", path);

@@ -45,13 +45,33 @@ struct firmware {
 int firmware_detect(const uint8_t *buf, size_t len, enum firmware_kind *kind, uint32_t *base,
                     struct err *e);
 
+/* A new, blank littlefs image file (kind FW_FS_IMAGE, all 0xFF, nothing
+ * formatted yet) of `size` bytes for `path`, which must not exist or must
+ * be blank (empty, all 0xFF or all 0x00; then size 0 takes its length).
+ * Nothing is written: saving the firmware creates the file. */
+#define FIRMWARE_FS_BLOCK 4096u
+int firmware_new_fs_image(struct firmware *fw, const char *path, uint32_t size, struct err *e);
+
 /* Open a file (firmware, dump, fs image or app image) into memory and load
  * it.  fw->flash is a flash_file (lib/flash_file.h) owned by fw. */
 int firmware_open_file(struct firmware *fw, const char *path, struct err *e);
 void firmware_close(struct firmware *fw);
 
+/* A partition table file, either form (ptable_from_bytes): an ESP-IDF CSV
+ * or gen_esp32part's binary.  `sector` (may be NULL) receives the table
+ * sector as flash holds it: a binary's own bytes, a CSV's encoding by
+ * ptable_serialize, 0xFF to the end.  Errors name the file. */
+int firmware_read_table_file(const char *path, uint32_t flash_size, struct ptable *t,
+                             uint8_t *sector, struct err *e);
+
 /* Human name of the kind: "firmware file", "flash dump", ... */
 const char *firmware_kind_name(enum firmware_kind kind);
+
+/* The layout of the image at `addr` (length, segments) and its descriptors,
+ * reading only the headers and the descriptor: no checksum, no SHA-256.
+ * What a summary needs from a device without reading the whole app. */
+int firmware_image_layout(struct flash *flash, uint32_t addr, uint32_t max,
+                          struct image_info *img, struct err *e);
 
 /* Read the image (bootloader or app) that starts at flash `addr`, at most
  * `max` bytes long, header by segment header so a device is not asked for

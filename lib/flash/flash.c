@@ -37,6 +37,12 @@ int flash_flush(struct flash *f, struct err *e)
     return f->ops->flush ? f->ops->flush(f, e) : 0;
 }
 
+void flash_forget(struct flash *f)
+{
+    if (f->ops->forget)
+        f->ops->forget(f);
+}
+
 void flash_destroy(struct flash *f)
 {
     if (f && f->ops->destroy)

@@ -12,6 +12,7 @@
  *   erase  - make [addr, addr+len) read as 0xFF.
  *   flush  - push any cached writes to the backing store (a device verifies
  *            them); a no-op for backends without a cache.
+ *   forget - drop cached contents, so reads reach the store (optional).
  * `size` is the flash size in bytes: no access may reach past it.
  * All addresses are absolute flash addresses; a backend translates them
  * (a firmware file that starts at the bootloader has a base offset). */
@@ -30,6 +31,9 @@ struct flash_ops {
     int (*erase)(struct flash *f, uint32_t addr, uint32_t len, struct err *e);
     int (*flush)(struct flash *f, struct err *e);   /* may be NULL */
     void (*destroy)(struct flash *f);               /* frees the backend */
+    /* Drop what a cache holds of the store, so the next read comes from it
+     * (a device: from the chip); may be NULL.  Pending writes stay. */
+    void (*forget)(struct flash *f);
 };
 
 struct flash {
@@ -51,6 +55,9 @@ int flash_read(struct flash *f, uint32_t addr, void *buf, uint32_t len, struct e
 int flash_write(struct flash *f, uint32_t addr, const void *buf, uint32_t len, struct err *e);
 int flash_erase(struct flash *f, uint32_t addr, uint32_t len, struct err *e);
 int flash_flush(struct flash *f, struct err *e);
+/* After flash_flush: reads come from the store again, not from a cache, so
+ * a verification reads what the store holds (a no-op without a cache). */
+void flash_forget(struct flash *f);
 void flash_destroy(struct flash *f);
 
 #endif

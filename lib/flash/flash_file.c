@@ -8,6 +8,7 @@
 
 struct flash_file {
     struct flash flash;       /* first: the struct flash * is a struct flash_file * */
+    struct file_data file;    /* what was read: data points into it until it grows */
     uint8_t *data;
     size_t len, cap;
     uint32_t base;
@@ -50,9 +51,15 @@ static int ensure_len(struct flash_file *x, size_t want, struct err *e)
         size_t cap = x->cap ? x->cap : 4096;
         while (cap < want)
             cap *= 2;
-        uint8_t *d = realloc(x->data, cap);
+        /* a mapping cannot grow: copy it out first */
+        uint8_t *d = x->file.mapped ? malloc(cap) : realloc(x->data, cap);
         if (!d)
             return err_set(e, "%s: out of memory", x->name);
+        if (x->file.mapped) {
+            memcpy(d, x->data, x->len);
+            file_data_free(&x->file);
+        }
+        x->file.buf = NULL;
         x->data = d;
         x->cap = cap;
     }
@@ -105,7 +112,10 @@ static int ff_erase(struct flash *f, uint32_t addr, uint32_t len, struct err *e)
 static void ff_destroy(struct flash *f)
 {
     struct flash_file *x = ff(f);
-    free(x->data);
+    if (x->file.buf)
+        file_data_free(&x->file);
+    else
+        free(x->data);
     free(x);
 }
 
@@ -113,16 +123,18 @@ static const struct flash_ops file_ops = {
     .read = ff_read, .write = ff_write, .erase = ff_erase, .flush = NULL, .destroy = ff_destroy,
 };
 
-struct flash *flash_file_new(uint8_t *data, size_t len, uint32_t base, uint32_t size,
+struct flash *flash_file_new(struct file_data file, uint32_t base, uint32_t size,
                              const char *name, bool trim_tail, struct err *e)
 {
     struct flash_file *x = calloc(1, sizeof *x);
     if (!x) {
-        free(data);
+        file_data_free(&file);
         err_set(e, "%s: out of memory", name);
         return NULL;
     }
-    x->data = data;
+    size_t len = file.len;
+    x->file = file;
+    x->data = file.buf;
     x->len = x->cap = len;
     x->base = base;
     x->trim_tail = trim_tail;

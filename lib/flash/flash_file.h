@@ -15,10 +15,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fileio.h"
 #include "flash.h"
 
-/* Takes ownership of `data` (malloc'd).  `size` is the flash size. */
-struct flash *flash_file_new(uint8_t *data, size_t len, uint32_t base, uint32_t size,
+/* Takes ownership of `file` (file_map's, or a malloc'd buffer with mapped
+ * false).  `size` is the flash size. */
+struct flash *flash_file_new(struct file_data file, uint32_t base, uint32_t size,
                              const char *name, bool trim_tail, struct err *e);
 /* Change the flash size (after -f); fails if the data would not fit. */
 int flash_file_resize(struct flash *f, uint32_t size, struct err *e);
@@ -27,6 +29,8 @@ const uint8_t *flash_file_data(struct flash *f, size_t *len);
 uint32_t flash_file_base(struct flash *f);
 /* True once anything changed the data. */
 bool flash_file_dirty(struct flash *f);
+/* The data to `path` with file_write_atomic (fileio.h): atomically over a
+ * file, directly into a device or FIFO, never replacing either. */
 int flash_file_save(struct flash *f, const char *path, struct err *e);
 
 #endif

@@ -68,7 +68,8 @@ static void mem_destroy(struct flash *f)
     free(f);
 }
 
-static const struct flash_ops mem_ops = { mem_read, mem_write, mem_erase, NULL, mem_destroy };
+static const struct flash_ops mem_ops = { mem_read, mem_write, mem_erase, NULL, mem_destroy,
+                                          NULL };
 
 struct flash *flash_mem_new(uint32_t size, struct err *e)
 {

@@ -1,11 +1,13 @@
 #include "bytes.h"
 #include "fwgen.h"
 
-#include <openssl/sha.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "image.h"
+#include "otadata.h"
 
 /* Deterministic pseudo-random bytes (xorshift32); never zero state. */
 struct rng { uint32_t s; };
@@ -52,8 +54,8 @@ struct seg_spec { uint32_t addr, len; };
 /* Assemble header + segments + checksum + SHA.  seg 0's first bytes are
  * taken from `desc` (descriptor), the rest is generated. */
 static int build_image(const struct fwgen_opts *o, const struct seg_spec *segs, unsigned n,
-                       const uint8_t *desc, size_t desc_len, uint32_t entry, struct rng *r,
-                       uint8_t **out, size_t *len, struct err *e)
+                       const uint8_t *desc, size_t desc_len, uint32_t entry, uint16_t min_rev,
+                       struct rng *r, uint8_t **out, size_t *len, struct err *e)
 {
     size_t total = IMAGE_HEADER_LEN;
     for (unsigned i = 0; i < n; i++)
@@ -76,7 +78,7 @@ static int build_image(const struct fwgen_opts *o, const struct seg_spec *segs, 
     b[8] = 0xEE;                                /* WP pin disabled */
     put_le16(b + 12, o->chip->image_id);
     b[14] = 0;
-    put_le16(b + 15, 0);
+    put_le16(b + 15, min_rev);
     put_le16(b + 17, 0xFFFF);                      /* max revision unset */
     b[23] = 1;                                  /* SHA-256 appended */
     size_t off = IMAGE_HEADER_LEN;
@@ -93,7 +95,7 @@ static int build_image(const struct fwgen_opts *o, const struct seg_spec *segs, 
         off += segs[i].len;
     }
     b[data_len - 1] = sum;
-    SHA256(b, data_len, b + data_len);
+    hash_sha256(b, data_len, b + data_len);
     *out = b;
     *len = full;
     return 0;
@@ -106,38 +108,61 @@ static void set_str(uint8_t *dst, const char *s, size_t n)
     memcpy(dst, s, l < n ? l : n - 1);
 }
 
+/* What starts the bootloader's first (DRAM) segment: esp_bootloader_desc_t,
+ * or for an older bootloader the constants its banner prints, "ESP-IDF %s
+ * 2nd stage bootloader" and the version string (never the 0x50 of a
+ * descriptor: it starts with NULs). */
+static size_t boot_head(const struct fwgen_opts *o, uint8_t *head, size_t cap)
+{
+    const char *idf = o->boot_idf ? o->boot_idf : "v5.4.2";
+    memset(head, 0, cap);
+    if (o->boot_no_desc) {
+        static const char banner[] = "ESP-IDF %s 2nd stage bootloader";
+        size_t n = strlen(idf);
+        memcpy(head + 4, banner, sizeof banner);
+        memcpy(head + 4 + sizeof banner, idf, n < 32 ? n : 32);
+        return 4 + sizeof banner + 33;
+    }
+    head[0] = BOOT_DESC_MAGIC;
+    put_le32(head + 4, 1);
+    set_str(head + 8, idf, 32);
+    set_str(head + 40, "Nov 21 2026 12:00:00", 24);
+    return BOOT_DESC_LEN;
+}
+
 static int build_bootloader(const struct fwgen_opts *o, uint8_t **out, size_t *len,
                             struct err *e)
 {
     struct memmap m = memmap_for(o->chip);
     struct rng r = { o->seed * 2654435761u + 17 };
-    uint8_t desc[BOOT_DESC_LEN] = { 0 };
-    desc[0] = BOOT_DESC_MAGIC;
-    put_le32(desc + 4, 1);
-    set_str(desc + 8, "v5.4.2", 32);
-    set_str(desc + 40, "Nov 21 2026 12:00:00", 24);
+    uint8_t head[128];
+    size_t head_len = boot_head(o, head, sizeof head);
     struct seg_spec segs[3] = {
         { m.boot_dram, 0x0a40 },
         { m.boot_iram, 0x3c10 },
         { m.boot_iram + 0x4000, 0x1600 },
     };
-    return build_image(o, segs, 3, desc, sizeof desc, m.boot_iram + 0x3a0, &r, out, len, e);
+    return build_image(o, segs, 3, head, head_len, m.boot_iram + 0x3a0, 0, &r, out, len, e);
 }
+
+#define APP_MIN_SIZE 0x5000u
 
 int fwgen_app(const struct fwgen_opts *o, uint8_t **out, size_t *len, struct err *e)
 {
     struct memmap m = memmap_for(o->chip);
     struct rng r = { o->seed * 2246822519u + 99 };
     uint32_t size = o->app_size ? o->app_size : 0x198000;
-    if (size < 0x4000)
-        size = 0x4000;
+    /* The fixed DRAM segment and the share of the others need about 0x4800
+     * bytes; below that the IROM length would wrap around. */
+    if (size < APP_MIN_SIZE)
+        size = APP_MIN_SIZE;
     uint8_t desc[APP_DESC_LEN] = { 0 };
     put_le32(desc, APP_DESC_MAGIC);
     set_str(desc + 0x10, o->version ? o->version : "v1.26.0", 32);
-    set_str(desc + 0x30, "micropython", 32);
+    set_str(desc + 0x30, o->project ? o->project : "micropython", 32);
     set_str(desc + 0x50, "12:00:00", 16);
     set_str(desc + 0x60, "Nov 21 2026", 16);
-    set_str(desc + 0x70, "v5.4.2", 32);
+    set_str(desc + 0x70, o->app_idf ? o->app_idf : "v5.4.2", 32);
     for (int i = 0; i < 32; i++)
         desc[0x90 + i] = (uint8_t)rng_next(&r);
     /* DROM (rodata, holds the descriptor), DRAM, IRAM, IROM (code, the bulk),
@@ -148,7 +173,8 @@ int fwgen_app(const struct fwgen_opts *o, uint8_t **out, size_t *len, struct err
     struct seg_spec segs[4] = {
         { m.drom, drom }, { m.dram, dram }, { m.iram, iram }, { m.irom, irom },
     };
-    return build_image(o, segs, 4, desc, sizeof desc, m.iram + 0x1000, &r, out, len, e);
+    return build_image(o, segs, 4, desc, sizeof desc, m.iram + 0x1000, o->app_min_rev, &r, out,
+                       len, e);
 }
 
 static void add(struct ptable *t, const char *name, uint8_t type, uint8_t sub, uint32_t off,
@@ -189,6 +215,10 @@ int fwgen_firmware(const struct fwgen_opts *o, uint8_t **out, size_t *len, uint3
     struct ptable t;
     fwgen_table(&opt, &t);
     const struct part *app = ptable_first_app(&t);
+    /* The default app is as large as MicroPython's; where a preset's slot
+     * is smaller (OTA), fill 7/8 of it instead, so every preset works. */
+    if (!opt.app_size && app->size < 0x198000 + 0x10000)
+        opt.app_size = app->size / 8 * 7;
     uint8_t *boot = NULL, *appimg = NULL;
     size_t boot_len, app_len;
     if (build_bootloader(&opt, &boot, &boot_len, e) || fwgen_app(&opt, &appimg, &app_len, e)) {
@@ -216,5 +246,93 @@ int fwgen_firmware(const struct fwgen_opts *o, uint8_t **out, size_t *len, uint3
     *out = b;
     *len = end - start;
     *base = start;
+    return 0;
+}
+
+/* ---- a deployed device ---------------------------------------------------- */
+
+#define DEVICE_APP_SIZE 0xC0000u     /* about what an Arduino sketch with WiFi is */
+#define DEVICE_DATA_LEN 0x10000u     /* data written into each data partition */
+
+static bool is_slot(const struct part *p)
+{
+    return p->type == PART_TYPE_APP &&
+           (p->subtype == PART_SUBTYPE_FACTORY ||
+            (p->subtype >= PART_SUBTYPE_OTA_0 && p->subtype <= PART_SUBTYPE_OTA_15));
+}
+
+static int device_app(const struct fwgen_device *d, int i, uint8_t *flash, struct err *e)
+{
+    const struct part *p = &d->table->p[i];
+    struct fwgen_opts o = d->fw;
+    char version[32];
+    snprintf(version, sizeof version, "1.0.%d", i);
+    o.version = version;
+    o.seed = d->fw.seed + 1 + (uint32_t)i;
+    o.app_size = d->fw.app_size ? d->fw.app_size : DEVICE_APP_SIZE;
+    if (o.app_size > p->size / 8 * 7)
+        o.app_size = p->size / 8 * 7;
+    uint8_t *img;
+    size_t len;
+    if (fwgen_app(&o, &img, &len, e))
+        return -1;
+    if (len > p->size) {
+        free(img);
+        return err_set(e, "generated app (%zu bytes) does not fit '%s'", len, p->name);
+    }
+    memcpy(flash + p->offset, img, len);
+    free(img);
+    return 0;
+}
+
+/* otadata as ESP-IDF leaves it after updates into ota_0 .. ota_<slot>:
+ * every earlier entry confirmed (VALID), the last one in `state`. */
+static int device_otadata(const struct fwgen_device *d, uint8_t *buf, struct err *e)
+{
+    int n = otadata_app_count(d->table);
+    memset(buf, 0xFF, OTADATA_SIZE);
+    for (int k = 0; k <= d->boot_slot; k += d->boot_slot > 0 ? d->boot_slot : 1)
+        if (otadata_select(buf, OTADATA_SIZE, k, n, k == d->boot_slot ? d->ota_state :
+                           OTA_IMG_VALID, e))
+            return -1;
+    for (int s = 0; d->corrupt_otadata && s < 2; s++)
+        if (get_le32(buf + s * OTADATA_SECTOR) != 0xFFFFFFFFu)
+            buf[s * OTADATA_SECTOR + 28] ^= 0x01;
+    return 0;
+}
+
+int fwgen_device(const struct fwgen_device *d, uint8_t **out, struct err *e)
+{
+    struct fwgen_opts o = d->fw;
+    uint32_t size = o.flash_size ? o.flash_size : 0x400000;
+    struct rng r = { o.seed * 2654435761u + 5 };
+    uint8_t *flash = malloc(size), *boot = NULL;
+    size_t boot_len;
+    if (!flash)
+        return err_set(e, "out of memory");
+    memset(flash, 0xFF, size);
+    o.flash_size = size;
+    int rc = build_bootloader(&o, &boot, &boot_len, e);
+    if (rc == 0)
+        memcpy(flash + o.chip->bootloader_offset, boot, boot_len);
+    free(boot);
+    if (rc == 0 && ptable_end(d->table) > size)
+        rc = err_set(e, "the partition table needs more than %u bytes of flash", size);
+    if (rc == 0)
+        ptable_serialize(d->table, flash + PTABLE_OFFSET);
+    for (int i = 0; rc == 0 && i < d->table->n; i++) {
+        const struct part *p = &d->table->p[i];
+        if (is_slot(p))
+            rc = device_app(d, i, flash, e);
+        else if (p->type == PART_TYPE_DATA && p->subtype == PART_SUBTYPE_OTADATA)
+            rc = device_otadata(d, flash + p->offset, e);
+        else if (p->type == PART_TYPE_DATA)
+            fill_code(&r, flash + p->offset, p->size < DEVICE_DATA_LEN ? p->size : DEVICE_DATA_LEN);
+    }
+    if (rc) {
+        free(flash);
+        return -1;
+    }
+    *out = flash;
     return 0;
 }

@@ -3,7 +3,10 @@
  * appended SHA-256, esp_bootloader_desc_t) at the chip's bootloader offset, a
  * partition table with its MD5 row at 0x8000, and an app image with
  * esp_app_desc_t at the first app partition, laid out as MicroPython's
- * makeimg.py does.  Deterministic: the same options give the same bytes. */
+ * makeimg.py does.  Also the whole flash of a deployed ESP-IDF / Arduino
+ * device (fwgen_device): any partition table, an app in every app slot,
+ * otadata selecting one of them, data in nvs and the filesystems.
+ * Deterministic: the same options give the same bytes. */
 #ifndef MPI_FWGEN_H
 #define MPI_FWGEN_H
 
@@ -31,6 +34,26 @@ struct fwgen_opts {
     bool pad_to_flash;        /* pad with 0xFF to the flash size (a full dump) */
     uint32_t seed;
     const char *version;      /* esp_app_desc_t.version; default "v1.26.0" */
+    const char *project;      /* esp_app_desc_t.project_name; default "micropython" */
+    const char *app_idf;      /* esp_app_desc_t.idf_ver; default "v5.4.2" */
+    uint16_t app_min_rev;     /* the app's min_rev_full (major * 100 + minor); default 0 */
+    const char *boot_idf;     /* the bootloader's ESP-IDF; default "v5.4.2" */
+    bool boot_no_desc;        /* a bootloader without esp_bootloader_desc_t (before
+                                 ESP-IDF 5.2): the version only in its banner string */
+};
+
+/* A deployed device: fw's chip, flash size, seed and descriptors, the
+ * table given, an app of fw.project in every factory/ota slot (the slot's
+ * index in the app's version, "1.0.N"), otadata selecting ota_<boot_slot>
+ * (-1: erased, so factory or ota_0 boots) in state ota_state, with both its
+ * entries' CRCs broken if corrupt_otadata, and pseudo-random data in every
+ * other data partition (nvs, filesystems, ...). */
+struct fwgen_device {
+    struct fwgen_opts fw;
+    const struct ptable *table;
+    int boot_slot;
+    uint32_t ota_state;
+    bool corrupt_otadata;
 };
 
 /* The partition table the generator uses for these options. */
@@ -41,5 +64,7 @@ int fwgen_app(const struct fwgen_opts *o, uint8_t **out, size_t *len, struct err
  * of the first byte (the bootloader offset, or 0 for a dump). */
 int fwgen_firmware(const struct fwgen_opts *o, uint8_t **out, size_t *len, uint32_t *base,
                    struct err *e);
+/* The device's whole flash (fw.flash_size bytes, from 0x0).  Caller frees. */
+int fwgen_device(const struct fwgen_device *d, uint8_t **out, struct err *e);
 
 #endif

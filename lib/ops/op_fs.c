@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "names.h"
 #include "op_fs_priv.h"
 
 const char OP_FS_BOOT_PY[] =
@@ -92,10 +93,7 @@ struct op_fs_mount *op_fs_mount(struct op_fs *set, const char *name, bool *fresh
     if (lfs_mount(&m->fs, set->fw->flash, m->part.offset, m->part.size, &c, e))
         return err_prefix(e, "partition '%s': ", name), NULL;
     struct lfs_fsinfo fi;
-    if (lfs_fs_stat(m->fs, &fi, e)) {
-        lfs_free(m->fs);
-        return err_prefix(e, "partition '%s': ", name), NULL;
-    }
+    lfs_fs_info(m->fs, &fi);
     m->fs_blocks = fi.block_count;
     m->part_blocks = fi.part_blocks;
     m->blocks_mismatch = fi.block_count != fi.part_blocks;
@@ -138,59 +136,89 @@ char *op_fs_join(const char *dir, const char *name)
     return p;
 }
 
-/* ---- ls, cat ------------------------------------------------------------------ */
-
-/* One directory: report its files, then its subdirectories, then descend. */
-static int ls_walk(struct lfs *fs, const char *path, const char *rel, int depth, op_fs_ls_cb cb,
-                   void *ctx, struct err *e)
+char *op_fs_walk_path(const char *top, const struct lfs_walk_dir *d, const struct lfs_info *ent)
 {
-    if (depth > OP_FS_MAX_DEPTH)
-        return err_set(e, "%s: directories nested deeper than %d levels (a loop?)", path,
-                       OP_FS_MAX_DEPTH);
-    struct lfs_info *v;
-    size_t n;
-    if (lfs_dir_list(fs, path, &v, &n, e))
-        return -1;
-    char **subrel = calloc(n ? n : 1, sizeof *subrel);
-    int rc = subrel ? 0 : err_set(e, "out of memory");
-    for (size_t i = 0; i < n && !rc; i++) {
-        subrel[i] = *rel ? op_fs_join(rel, v[i].name) : strdup(v[i].name);
-        if (!subrel[i])
-            rc = err_set(e, "out of memory");
-    }
-    for (int pass = 0; pass < 2 && !rc; pass++)
-        for (size_t i = 0; i < n; i++)
-            if ((v[i].type == LFS_TYPE_DIR) == (pass == 1))
-                cb(ctx, subrel[i], &v[i]);
-    for (size_t i = 0; i < n && !rc; i++) {
-        if (v[i].type != LFS_TYPE_DIR)
-            continue;
-        char *sub = op_fs_join(path, v[i].name);
-        rc = sub ? ls_walk(fs, sub, subrel[i], depth + 1, cb, ctx, e)
-                 : err_set(e, "out of memory");
-        free(sub);
-    }
-    for (size_t i = 0; subrel && i < n; i++)
-        free(subrel[i]);
-    free(subrel);
-    free(v);
-    return rc;
+    size_t n = ent ? lfs_walk_path(d, ent, NULL, 0) : strlen(d->path);
+    char *rel = malloc(n + 1);
+    if (!rel)
+        return NULL;
+    if (ent)
+        lfs_walk_path(d, ent, rel, n + 1);
+    else
+        memcpy(rel, d->path, n + 1);
+    if (!top || (!*top && !*rel))
+        return rel;
+    char *p = *rel ? op_fs_join(top, rel) : strdup(top);
+    free(rel);
+    return p;
 }
 
-int op_fs_ls(struct lfs *fs, const char *path, op_fs_ls_cb cb, void *ctx, struct err *e)
+/* ---- ls, cat ------------------------------------------------------------------ */
+
+struct ls {
+    op_fs_ls_cb cb;
+    op_fs_warn_cb warn;
+    void *ctx;
+    unsigned damaged;
+};
+
+/* A directory entered: its files, then its subdirectories. */
+static int ls_list(void *ctx, const struct lfs_walk_dir *d, struct err *e)
+{
+    struct ls *ls = ctx;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < d->n; i++) {
+            if ((d->v[i].type == LFS_TYPE_DIR) != (pass == 1))
+                continue;
+            char *rel = op_fs_walk_path(NULL, d, &d->v[i]);
+            if (!rel)
+                return err_set(e, "out of memory");
+            ls->cb(ls->ctx, rel, &d->v[i]);
+            free(rel);
+        }
+    return 0;
+}
+
+/* A damaged directory: reported, counted, and the listing goes on. */
+static int ls_problem(void *ctx, const struct lfs_walk_dir *d, const struct lfs_info *sub,
+                      enum lfs_walk_problem kind, const char *why, struct err *e)
+{
+    struct ls *ls = ctx;
+    (void)kind;
+    char *rel = op_fs_walk_path(NULL, d, sub);
+    if (!rel)
+        return err_set(e, "out of memory");
+    if (ls->warn)
+        ls->warn(ls->ctx, *rel ? rel : ".", why);
+    free(rel);
+    ls->damaged++;
+    return 0;
+}
+
+int op_fs_ls(struct lfs *fs, const char *path, op_fs_ls_cb cb, op_fs_warn_cb warn, void *ctx,
+             struct err *e)
 {
     const char *p = *path ? path : "/";
     struct lfs_info info;
     if (lfs_stat(fs, p, &info, e))
         return -1;
     if (info.type == LFS_TYPE_REG) {
-        cb(ctx, info.name, &info);
+        char name[NAME_ESC_MAX(255)];
+        name_escape(info.name, info.name_len < 255 ? info.name_len : 255, name, sizeof name);
+        cb(ctx, name, &info);
         return 0;
     }
-    return ls_walk(fs, p, "", 0, cb, ctx, e);
+    static const struct lfs_walk_ops ops = { ls_list, NULL, NULL, ls_problem };
+    struct ls ls = { cb, warn, ctx, 0 };
+    if (lfs_walk(fs, p, &ops, &ls, e))
+        return -1;
+    if (ls.damaged)
+        return err_set(e, "the filesystem is damaged: %u director%s not listed in full (see "
+                          "--fs fsck)", ls.damaged, ls.damaged == 1 ? "y" : "ies");
+    return 0;
 }
 
-int op_fs_cat(struct lfs *fs, const char *path, uint8_t **data, uint32_t *len, struct err *e)
+int op_fs_cat(struct lfs *fs, const char *path, op_fs_sink sink, void *ctx, struct err *e)
 {
     const char *p = *path ? path : "/";
     struct lfs_info info;
@@ -198,7 +226,17 @@ int op_fs_cat(struct lfs *fs, const char *path, uint8_t **data, uint32_t *len, s
         return -1;
     if (info.type != LFS_TYPE_REG)
         return err_set(e, "%s is not a file.", *path ? path : ".");
-    return lfs_read_file(fs, p, data, len, e);
+    struct lfs_file *f;
+    if (lfs_file_open(fs, p, LFS_O_RDONLY, &f, e))
+        return -1;
+    uint8_t *buf = malloc(OP_FS_CHUNK);
+    int64_t n = buf ? 0 : err_set(e, "out of memory");
+    while (n == 0 && (n = lfs_file_read(f, buf, OP_FS_CHUNK, e)) > 0)
+        n = sink(ctx, buf, (size_t)n, e);
+    free(buf);
+    struct err ignored;
+    lfs_file_close(f, &ignored);
+    return n < 0 ? -1 : 0;
 }
 
 /* ---- mkdir -p, rm -r, rename ------------------------------------------------------ */
@@ -232,9 +270,9 @@ int op_fs_mkdirs(struct lfs *fs, const char *path, struct err *e)
     return rc;
 }
 
-int op_fs_rm(struct lfs *fs, const char *path, struct err *e)
+int op_fs_rm(struct lfs *fs, const char *path, op_fs_warn_cb warn, void *ctx, struct err *e)
 {
-    return lfs_remove_recursive(fs, *path ? path : "/", e);
+    return lfs_remove_tree(fs, *path ? path : "/", warn, ctx, e);
 }
 
 int op_fs_rename(struct lfs *fs, const char *from, const char *to, struct err *e)
@@ -255,7 +293,7 @@ int op_fs_mkfs_check(struct op_fs *set, const char *name, struct part *p, struct
     return 0;
 }
 
-int op_fs_mkfs(struct op_fs *set, const char *name, struct err *e)
+int op_fs_format(struct op_fs *set, const char *name, struct err *e)
 {
     struct part p;
     if (op_fs_mkfs_check(set, name, &p, e))
@@ -268,6 +306,13 @@ int op_fs_mkfs(struct op_fs *set, const char *name, struct err *e)
     if (flash_erase(set->fw->flash, p.offset, p.size / OP_FS_BLOCK * OP_FS_BLOCK, e) ||
         lfs_format(set->fw->flash, p.offset, p.size, &c, e))
         return err_prefix(e, "partition '%s': ", name);
+    return 0;
+}
+
+int op_fs_mkfs(struct op_fs *set, const char *name, struct err *e)
+{
+    if (op_fs_format(set, name, e))
+        return -1;
     struct op_fs_mount *m = op_fs_mount(set, name, NULL, e);
     if (!m)
         return -1;
@@ -281,8 +326,7 @@ int op_fs_mkfs(struct op_fs *set, const char *name, struct err *e)
 int op_fs_grow_plan(struct lfs *fs, uint32_t size, struct op_fs_grow *plan, struct err *e)
 {
     struct lfs_fsinfo fi;
-    if (lfs_fs_stat(fs, &fi, e))
-        return -1;
+    lfs_fs_info(fs, &fi);
     plan->from = fi.block_count;
     plan->to = fi.part_blocks;
     if (size != OP_FS_GROW_FILL) {

@@ -49,34 +49,48 @@ struct op_fs_mount *op_fs_mount(struct op_fs *set, const char *name, bool *fresh
 int op_fs_flush(struct op_fs *set, struct err *e);
 
 /* ---- listing and reading ---------------------------------------------------- */
+/* Names read from the filesystem may hold any byte: every path these
+ * functions report or put in a message has each name escaped as names.h
+ * says (the README's "Names"), never a control character. */
 
 /* Called for each entry; `rel` is its path relative to the listed directory
  * (a file given as the path itself: its name). */
 typedef void (*op_fs_ls_cb)(void *ctx, const char *rel, const struct lfs_info *info);
+/* A damaged directory at `path` (not entered, or listed in part: `why`),
+ * or a second way to a directory that rm unlinked. */
+typedef void (*op_fs_warn_cb)(void *ctx, const char *path, const char *why);
 
 /* Python's fs.walk order: a directory's files, then its subdirectories, then
- * each subdirectory the same way. */
-int op_fs_ls(struct lfs *fs, const char *path, op_fs_ls_cb cb, void *ctx, struct err *e);
+ * each subdirectory the same way.  Each directory pair is listed once: a
+ * damaged directory (reached twice, unreadable) is passed to `warn`, the
+ * listing goes on, and then fails saying how many there were. */
+int op_fs_ls(struct lfs *fs, const char *path, op_fs_ls_cb cb, op_fs_warn_cb warn, void *ctx,
+             struct err *e);
 
-/* The whole of a regular file; *data is malloc'd (free it). */
-int op_fs_cat(struct lfs *fs, const char *path, uint8_t **data, uint32_t *len, struct err *e);
+/* A regular file, streamed: `sink` takes it piece by piece (at most
+ * OP_FS_CHUNK bytes at a time), so memory does not grow with the file. */
+#define OP_FS_CHUNK (32u * 1024)
+typedef int (*op_fs_sink)(void *ctx, const void *buf, size_t len, struct err *e);
+int op_fs_cat(struct lfs *fs, const char *path, op_fs_sink sink, void *ctx, struct err *e);
 
 /* ---- changes ----------------------------------------------------------------- */
 
 /* mkdir -p: every missing directory of `path`; an existing one is fine. */
 int op_fs_mkdirs(struct lfs *fs, const char *path, struct err *e);
-/* rm -r (the root itself stays, emptied). */
-int op_fs_rm(struct lfs *fs, const char *path, struct err *e);
+/* rm -r (the root itself stays, emptied).  A second entry leading to a
+ * directory (corruption) is unlinked and passed to `warn` (may be NULL). */
+int op_fs_rm(struct lfs *fs, const char *path, op_fs_warn_cb warn, void *ctx, struct err *e);
 int op_fs_rename(struct lfs *fs, const char *from, const char *to, struct err *e);
 
 /* ---- copies between the filesystem and the host --------------------------------
  * Each entry copied or skipped is reported; `top` marks the argument itself
- * (as opposed to an entry found below it).  For SKIP_UNSAFE, `src` is the
- * directory and `dst` the raw name, which may hold control characters. */
+ * (as opposed to an entry found below it).  Paths reported are escaped
+ * (names.h); for a SKIP, `why` says why. */
 enum op_fs_copy_kind {
     OP_FS_COPY_FILE,
     OP_FS_COPY_DIR,
-    OP_FS_SKIP_UNSAFE,    /* get: a name that could escape DEST or confuse a terminal */
+    OP_FS_SKIP_UNSAFE,    /* get: a name no host file can have ("", ".", "..", too long) */
+    OP_FS_SKIP_DAMAGED,   /* get: a directory reached twice, or unreadable */
     OP_FS_SKIP_SYMLINK,   /* put: a symbolic link to a directory (loops) */
     OP_FS_SKIP_SPECIAL,   /* put: neither a regular file nor a directory */
 };
@@ -84,26 +98,40 @@ struct op_fs_copy {
     enum op_fs_copy_kind kind;
     bool top;
     const char *src, *dst;
+    const char *why;      /* SKIPs */
 };
 typedef void (*op_fs_copy_cb)(void *ctx, const struct op_fs_copy *c);
 
-/* A name read from the filesystem may become a host file name only when it
- * is not "", "." or "..", and holds no '/', '\\' or control character. */
-bool op_fs_safe_name(const char *name);
+/* The host file name of a name read from the filesystem (len bytes): its
+ * escape (names.h) in buf[cap], or NULL when it has none (*why says why):
+ * "", "." and "..", and a name whose escape is longer than a host name
+ * can be (255 bytes). */
+const char *op_fs_host_name(const char *name, size_t len, char *buf, size_t cap,
+                            const char **why);
 
 /* Copy `src` (file or tree) out of the filesystem to the host.
  * A file goes to DEST, or into DEST when DEST is a directory; a tree goes
- * into DEST (created if missing).  Never writes outside DEST: unsafe names
- * are skipped (reported), directories are entered with O_NOFOLLOW and files
- * created with O_NOFOLLOW, so a symbolic link planted below DEST makes the
- * copy fail rather than write through it.  Files keep their mtimes. */
+ * into DEST (created if missing).  Every name is written as its escape
+ * (op_fs_host_name), so a name with control characters, a backslash or a
+ * '/' is copied too, and nothing is written outside DEST: directories are
+ * entered with O_NOFOLLOW and files refuse a symbolic link in their place,
+ * so a link planted below DEST makes the copy fail rather than write
+ * through it (DEST itself, the user's, may be one).  Each file is streamed
+ * (memory does not grow with it) and written whole or not at all (a
+ * temporary renamed into place, fileio.h); a failure names the file not
+ * written and, for a tree, says the copy in DEST is incomplete.  An entry
+ * that cannot be written (no host name, a damaged directory) is reported,
+ * the copy goes on, and then fails saying how many were skipped.  Files
+ * keep their mtimes.  Any depth works (one host directory open at a time). */
 int op_fs_get(struct lfs *fs, const char *src, const char *dest, op_fs_copy_cb cb, void *ctx,
               struct err *e);
 
 /* Copy a host file or tree into the filesystem.  A file goes into `dest`
  * when that is a directory, else becomes `dest` (`put file newname`); a
  * directory goes to dest/basename (dest itself for "." or "/").  A missing
- * source is an error; files keep their host mtimes. */
+ * source is an error; files keep their host mtimes.  Any depth works; a
+ * symbolic link to a directory, or a directory inside itself (a bind
+ * mount), is skipped (reported). */
 int op_fs_put(struct lfs *fs, const char *src, const char *dest, op_fs_copy_cb cb, void *ctx,
               struct err *e);
 
@@ -115,7 +143,10 @@ extern const char OP_FS_BOOT_PY[];
 /* Find partition `name` and check that it can take a filesystem: a data
  * partition inside the flash, at least two blocks long. */
 int op_fs_mkfs_check(struct op_fs *set, const char *name, struct part *p, struct err *e);
-/* Format it anew (dropping any mount of it) and write /boot.py. */
+/* Format it anew (dropping any mount of it): an empty root, as
+ * littlefs-python's `create` makes. */
+int op_fs_format(struct op_fs *set, const char *name, struct err *e);
+/* op_fs_format, then /boot.py, as MicroPython and the Python tool do. */
 int op_fs_mkfs(struct op_fs *set, const char *name, struct err *e);
 
 /* `grow`: size OP_FS_GROW_FILL fills the partition; else a size in bytes,

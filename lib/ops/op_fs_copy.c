@@ -1,10 +1,17 @@
 /* --fs get and put: copies between a mounted littlefs and the host.
  *
  * get writes only below DEST.  Names come from the image, which may be
- * crafted: each one must pass op_fs_safe_name(), and every host directory
- * below DEST is entered through a descriptor opened with O_NOFOLLOW, files
- * are created relative to it with O_NOFOLLOW, so neither a name nor a
- * symbolic link planted in DEST can lead a write elsewhere. */
+ * crafted: each is written as its escape (names.h), which is one host name
+ * that is neither "." nor "..", and every host directory below DEST is
+ * entered through a descriptor opened with O_NOFOLLOW, files are created
+ * relative to it with O_NOFOLLOW, so neither a name nor a symbolic link
+ * planted in DEST can lead a write elsewhere.
+ *
+ * Both walk without recursion (lfs_walk for the filesystem, a stack of
+ * frames for the host tree) with a bounded number of host directories
+ * open (host_cursor), so any depth works.  put classifies host entries by
+ * readdir's type and reads each file with one open and one fstat: a stat
+ * per entry, not five. */
 #include "op_fs.h"
 
 #include <dirent.h>
@@ -17,70 +24,199 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
+#include "names.h"
 #include "op_fs_priv.h"
 
-bool op_fs_safe_name(const char *n)
+/* The longest host file name (NAME_MAX on Linux and the BSDs). */
+#define HOST_NAME_MAX_LEN 255
+
+const char *op_fs_host_name(const char *name, size_t len, char *buf, size_t cap,
+                            const char **why)
 {
-    if (!*n || !strcmp(n, ".") || !strcmp(n, ".."))
-        return false;
-    for (const unsigned char *p = (const unsigned char *)n; *p; p++)
-        if (*p < 0x20 || *p == 0x7f || *p == '/' || *p == '\\')
-            return false;
-    return true;
+    if (len == 0)
+        return *why = "an empty name", NULL;
+    if (len <= 2 && !memcmp(name, "..", len))
+        return *why = "a name that means the directory itself or its parent", NULL;
+    if (len > HOST_NAME_MAX_LEN)
+        return *why = "a name longer than 255 bytes", NULL;
+    size_t n = name_escape(name, len, buf, cap);
+    if (n >= cap || n > HOST_NAME_MAX_LEN)
+        return *why = "a name longer than a host file name can be (255 bytes, escaped)", NULL;
+    if ((*why = name_host_refused(buf)))   /* Windows: CON, a:b, "dot." */
+        return NULL;
+    return buf;
 }
 
 static void report(op_fs_copy_cb cb, void *ctx, enum op_fs_copy_kind kind, bool top,
-                   const char *src, const char *dst)
+                   const char *src, const char *dst, const char *why)
 {
     if (cb) {
-        struct op_fs_copy c = { kind, top, src, dst };
+        struct op_fs_copy c = { kind, top, src, dst, why };
         cb(ctx, &c);
     }
 }
 
-/* ---- get ----------------------------------------------------------------------- */
+/* ---- host directories ---------------------------------------------------------- */
 
-static int write_all(int fd, const uint8_t *data, uint32_t len)
+/* A walk through host directories, depth first.  The first HC_OPEN
+ * directories of the way down stay open; deeper ones are closed and found
+ * again through "..", which must be the directory we came from (a tree
+ * moved about under us fails the copy rather than writing elsewhere), so
+ * any depth works with a bounded number of descriptors.  Below HC_OPEN it
+ * also knows every directory on the way down: a directory inside itself (a
+ * bind mount) repeats, so it is seen at most one period later. */
+#define HC_OPEN 64
+struct host_dir {
+    int fd;                  /* open, above the current one; else -1 */
+    bool known;              /* dev/ino recorded */
+    dev_t dev;
+    ino_t ino;
+};
+struct host_cursor {
+    int fd;                  /* the directory we are in */
+    struct host_dir *path;   /* the directories from the top to it */
+    size_t depth, cap;
+};
+
+/* Room for one more in the array at *pv (a pointer to the array's pointer:
+ * *cap elements of `size` bytes, n in use). */
+static int grow(void *pv, size_t *cap, size_t n, size_t size, struct err *e)
 {
-    size_t done = 0;
-    while (done < len) {
-        ssize_t k = write(fd, data + done, len - done);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0)
-            return -1;
-        done += (size_t)k;
-    }
+    if (n < *cap)
+        return 0;
+    void *v;
+    memcpy(&v, pv, sizeof v);
+    size_t ncap = *cap ? *cap * 2 : 16;
+    void *nv = realloc(v, ncap * size);
+    if (!nv)
+        return err_set(e, "out of memory");
+    memcpy(pv, &nv, sizeof nv);
+    *cap = ncap;
     return 0;
 }
 
-/* littlefs file `src` (described by `info`) to `name` relative to `dirfd`;
- * `shown` names the destination in messages. */
-static int get_file(struct lfs *fs, const char *src, const struct lfs_info *info, int dirfd,
-                    const char *name, const char *shown, struct err *e)
+static int hc_id(int fd, struct host_dir *d, const char *shown, struct err *e)
 {
-    uint8_t *data;
-    uint32_t len;
-    if (lfs_read_file(fs, src, &data, &len, e))
-        return -1;
-    int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        free(data);
+    struct stat st;
+    if (!d->known && fstat(fd, &st))
         return err_sys(e, "%s", shown);
+    if (!d->known)
+        *d = (struct host_dir){ d->fd, true, st.st_dev, st.st_ino };
+    return 0;
+}
+
+/* Start in `fd` (the cursor owns it). */
+static int hc_start(struct host_cursor *c, int fd, struct err *e)
+{
+    *c = (struct host_cursor){ fd, NULL, 0, 0 };
+    if (grow(&c->path, &c->cap, c->depth, sizeof *c->path, e))
+        return -1;
+    c->path[c->depth++] = (struct host_dir){ -1, false, 0, 0 };
+    return 0;
+}
+
+/* Into `fd`, a subdirectory of c->fd (`shown`): 0, or 1 when it is one of
+ * the directories above (fd closed either way when not entered). */
+static int hc_down(struct host_cursor *c, int fd, const char *shown, struct err *e)
+{
+    struct host_dir here = { -1, false, 0, 0 };
+    int rc = grow(&c->path, &c->cap, c->depth, sizeof *c->path, e);
+    struct host_dir *up = &c->path[c->depth - 1];
+    if (!rc && c->depth >= HC_OPEN)
+        rc = hc_id(c->fd, up, shown, e) || hc_id(fd, &here, shown, e) ? -1 : 0;
+    for (size_t i = 0; !rc && here.known && i < c->depth; i++)
+        if (c->path[i].known && c->path[i].dev == here.dev && c->path[i].ino == here.ino)
+            rc = 1;
+    if (rc) {
+        close(fd);
+        return rc;
     }
-    int rc = write_all(fd, data, len);
-    free(data);
-    if (rc == 0 && info->has_mtime) {
+    if (c->depth < HC_OPEN)
+        up->fd = c->fd;
+    else
+        close(c->fd);
+    c->path[c->depth++] = here;
+    c->fd = fd;
+    return 0;
+}
+
+/* Back to the directory above; `shown` names the one we leave. */
+static int hc_up(struct host_cursor *c, const char *shown, struct err *e)
+{
+    struct host_dir *up = &c->path[--c->depth - 1];
+    if (up->fd >= 0) {
+        close(c->fd);
+        c->fd = up->fd;
+        up->fd = -1;
+        return 0;
+    }
+    int fd = openat(c->fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    struct stat st;
+    int rc = 0;
+    if (fd < 0 || fstat(fd, &st))
+        rc = err_sys(e, "%s/..", shown);
+    else if (st.st_dev != up->dev || st.st_ino != up->ino)
+        rc = err_set(e, "%s: moved during the copy", shown);
+    if (rc) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    close(c->fd);
+    c->fd = fd;
+    return 0;
+}
+
+static void hc_free(struct host_cursor *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    for (size_t i = 0; i < c->depth; i++)
+        if (c->path[i].fd >= 0)
+            close(c->path[i].fd);
+    free(c->path);
+}
+
+/* ---- get ----------------------------------------------------------------------- */
+
+/* An open littlefs file as the source of a host file, a chunk at a time. */
+struct lfs_source {
+    struct lfs_file *f;
+    uint8_t *buf;           /* OP_FS_CHUNK bytes */
+};
+
+static int64_t lfs_next(void *ctx, const void **p, struct err *e)
+{
+    struct lfs_source *s = ctx;
+    *p = s->buf;
+    return lfs_file_read(s->f, s->buf, OP_FS_CHUNK, e);
+}
+
+/* Copy the open littlefs file `f` (described by `info`) to `name` relative
+ * to `dirfd`, and close it; `shown` names the destination in messages.  The
+ * file is whole or absent (a temporary beside it, renamed into place), and
+ * a failure names it and says it was not written.  `nofollow`: a symbolic
+ * link at `name` is refused, not written through (only DEST itself, the
+ * user's choice, may be one). */
+static int copy_out(struct lfs_file *f, uint8_t *buf, const struct lfs_info *info, int dirfd,
+                    const char *name, const char *shown, bool nofollow, struct err *e)
+{
+    struct lfs_source ls = { f, buf };
+    struct file_source src = { lfs_next, &ls, lfs_file_size(f) };
+    struct file_write_opts o = { .shown = shown, .nofollow = nofollow, .bulk = true };
+    if (info->has_mtime) {
         /* floor division: times before 1970 have a negative nanosecond part */
         int64_t s = info->mtime_ns / 1000000000, ns = info->mtime_ns % 1000000000;
         if (ns < 0)
             s--, ns += 1000000000;
-        struct timespec ts[2] = { { (time_t)s, (long)ns }, { (time_t)s, (long)ns } };
-        rc = futimens(fd, ts);
+        o.has_mtime = true;
+        o.mtime = (struct timespec){ (time_t)s, (long)ns };
     }
-    if (close(fd) || rc)
-        return err_sys(e, "%s", shown);
-    return 0;
+    int rc = file_write_stream_at(dirfd, name, &src, &o, e);
+    struct err ignored;
+    lfs_file_close(f, &ignored);
+    return rc;
 }
 
 /* Make directory `name` in dirfd (an existing one is fine) and open it
@@ -97,66 +233,185 @@ static int enter_dir(int dirfd, const char *name, const char *shown, struct err 
     return fd;
 }
 
-struct get_walk {
+struct get {
     struct lfs *fs;
     op_fs_copy_cb cb;
     void *ctx;
-    struct err *e;
+    const char *src;        /* the source as shown */
+    const char *dest;       /* DEST as given */
+    struct host_cursor hc;  /* in the host directory being filled */
+    uint8_t *buf;
+    unsigned skipped;
 };
 
-static int get_entry(struct get_walk *w, const char *src, const struct lfs_info *info,
-                     int dirfd, const char *dshown, int depth);
-
-/* The entries of littlefs directory `src` into host directory `dirfd`
- * (shown as `dshown`): files first, then directories, as fs.walk. */
-static int get_tree(struct get_walk *w, const char *src, int dirfd, const char *dshown,
-                    int depth)
+/* The shown source and destination paths of `ent` of `d` (NULL: d). */
+static int get_paths(struct get *g, const struct lfs_walk_dir *d, const struct lfs_info *ent,
+                     char **s, char **t, struct err *e)
 {
-    if (depth > OP_FS_MAX_DEPTH)
-        return err_set(w->e, "%s: directories nested deeper than %d levels (a loop?)", src,
-                       OP_FS_MAX_DEPTH);
-    struct lfs_info *v;
-    size_t n;
-    if (lfs_dir_list(w->fs, src, &v, &n, w->e))
+    *s = op_fs_walk_path(g->src, d, ent);
+    *t = op_fs_walk_path(g->dest, d, ent);
+    if (*s && *t)
+        return 0;
+    free(*s);
+    free(*t);
+    return err_set(e, "out of memory");
+}
+
+static void skip(struct get *g, enum op_fs_copy_kind kind, const char *s, const char *t,
+                 const char *why)
+{
+    report(g->cb, g->ctx, kind, false, s, t, why);
+    g->skipped++;
+}
+
+static int get_file(struct get *g, const struct lfs_walk_dir *d, const struct lfs_info *ent,
+                    struct err *e)
+{
+    char *s, *t, hn[HOST_NAME_MAX_LEN + 1];
+    const char *why;
+    if (get_paths(g, d, ent, &s, &t, e))
         return -1;
+    const char *name = op_fs_host_name(ent->name, ent->name_len, hn, sizeof hn, &why);
+    struct lfs_file *f;
     int rc = 0;
-    for (int pass = 0; pass < 2 && !rc; pass++)
-        for (size_t i = 0; i < n && !rc; i++)
-            if ((v[i].type == LFS_TYPE_DIR) == (pass == 1))
-                rc = get_entry(w, src, &v[i], dirfd, dshown, depth);
-    free(v);
+    if (!name) {
+        skip(g, OP_FS_SKIP_UNSAFE, s, t, why);
+    } else {
+        report(g->cb, g->ctx, OP_FS_COPY_FILE, false, s, t, NULL);
+        if (lfs_file_open_at(g->fs, d->dir, ent->name, ent->name_len, s, &f, e))
+            rc = err_prefix(e, "%s: not written: ", t);
+        else
+            rc = copy_out(f, g->buf, ent, g->hc.fd, name, t, true, e);
+    }
+    free(s);
+    free(t);
     return rc;
 }
 
-static int get_entry(struct get_walk *w, const char *src, const struct lfs_info *info,
-                     int dirfd, const char *dshown, int depth)
+static int get_list(void *ctx, const struct lfs_walk_dir *d, struct err *e)
 {
-    if (!op_fs_safe_name(info->name)) {
-        report(w->cb, w->ctx, OP_FS_SKIP_UNSAFE, false, src, info->name);
-        return 0;
-    }
-    char *s = op_fs_join(src, info->name), *d = op_fs_join(dshown, info->name);
-    int rc = s && d ? 0 : err_set(w->e, "out of memory");
-    bool dir = info->type == LFS_TYPE_DIR;
-    if (!rc)
-        report(w->cb, w->ctx, dir ? OP_FS_COPY_DIR : OP_FS_COPY_FILE, false, s, d);
-    if (!rc && !dir) {
-        rc = get_file(w->fs, s, info, dirfd, info->name, d, w->e);
-    } else if (!rc) {
-        int sub = enter_dir(dirfd, info->name, d, w->e);
-        rc = sub < 0 ? -1 : get_tree(w, s, sub, d, depth + 1);
-        if (sub >= 0)
-            close(sub);
+    for (size_t i = 0; i < d->n; i++)
+        if (d->v[i].type == LFS_TYPE_REG && get_file(ctx, d, &d->v[i], e))
+            return -1;
+    return 0;
+}
+
+static int get_enter(void *ctx, const struct lfs_walk_dir *d, const struct lfs_info *sub,
+                     struct err *e)
+{
+    struct get *g = ctx;
+    char *s, *t, hn[HOST_NAME_MAX_LEN + 1];
+    const char *why;
+    if (get_paths(g, d, sub, &s, &t, e))
+        return -1;
+    const char *name = op_fs_host_name(sub->name, sub->name_len, hn, sizeof hn, &why);
+    int rc = 1;
+    if (!name) {
+        skip(g, OP_FS_SKIP_UNSAFE, s, t, why);
+    } else {
+        report(g->cb, g->ctx, OP_FS_COPY_DIR, false, s, t, NULL);
+        int fd = enter_dir(g->hc.fd, name, t, e);
+        rc = fd < 0 ? -1 : hc_down(&g->hc, fd, t, e);
+        if (rc == 1)
+            rc = err_set(e, "%s: is a directory above it (a bind mount?)", t);
     }
     free(s);
-    free(d);
+    free(t);
     return rc;
+}
+
+static int get_leave(void *ctx, const struct lfs_walk_dir *d, struct err *e)
+{
+    struct get *g = ctx;
+    if (d->depth == 0)
+        return 0;
+    char *t = op_fs_walk_path(g->dest, d, NULL);
+    int rc = hc_up(&g->hc, t ? t : g->dest, e);
+    free(t);
+    return rc;
+}
+
+static int get_problem(void *ctx, const struct lfs_walk_dir *d, const struct lfs_info *sub,
+                       enum lfs_walk_problem kind, const char *why, struct err *e)
+{
+    struct get *g = ctx;
+    (void)kind;
+    char *s, *t;
+    if (get_paths(g, d, sub, &s, &t, e))
+        return -1;
+    skip(g, OP_FS_SKIP_DAMAGED, s, t, why);
+    free(s);
+    free(t);
+    return 0;
 }
 
 static bool host_is_dir(const char *p)
 {
     struct stat st;
     return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+/* `get FILE DEST`: DEST names the file, or the directory to put it in. */
+static int get_one(struct lfs *fs, const char *src, const struct lfs_info *info,
+                   const char *dest, uint8_t *buf, struct err *e)
+{
+    struct lfs_file *f;
+    if (!host_is_dir(dest)) {
+        if (lfs_file_open(fs, src, LFS_O_RDONLY, &f, e))
+            return err_prefix(e, "%s: not written: ", dest);
+        return copy_out(f, buf, info, AT_FDCWD, dest, dest, false, e);
+    }
+    char hn[HOST_NAME_MAX_LEN + 1];
+    const char *why;
+    const char *name = op_fs_host_name(info->name, info->name_len, hn, sizeof hn, &why);
+    if (!name)
+        return err_set(e, "%s: not written: %s", src, why);
+    char *d = op_fs_join(dest, name);
+    int dfd = d ? open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    int rc = !d ? err_set(e, "out of memory") : dfd < 0 ? err_sys(e, "%s", dest) : 0;
+    if (!rc && lfs_file_open(fs, src, LFS_O_RDONLY, &f, e))
+        rc = err_prefix(e, "%s: not written: ", d);
+    else if (!rc)
+        rc = copy_out(f, buf, info, dfd, name, d, true, e);
+    if (dfd >= 0)
+        close(dfd);
+    free(d);
+    return rc;
+}
+
+/* DEST, created if missing: the user's choice, so it may be a link to a
+ * directory.  Returns its descriptor or -1. */
+static int open_dest(const char *dest, struct err *e)
+{
+    if (mkdir(dest, 0755) && errno != EEXIST)
+        return err_sys(e, "%s", dest);
+    int dfd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd < 0 && errno == ENOTDIR)
+        return err_set(e, "%s: exists and is not a directory", dest);
+    if (dfd < 0)
+        return err_sys(e, "%s", dest);
+    return dfd;
+}
+
+static int get_tree(struct lfs *fs, const char *src, const char *shown, const char *dest,
+                    op_fs_copy_cb cb, void *ctx, uint8_t *buf, struct err *e)
+{
+    report(cb, ctx, OP_FS_COPY_DIR, true, shown, dest, NULL);
+    int dfd = open_dest(dest, e);
+    if (dfd < 0)
+        return -1;
+    static const struct lfs_walk_ops ops = { get_list, get_enter, get_leave, get_problem };
+    struct get g = { fs, cb, ctx, shown, dest, { -1, NULL, 0, 0 }, buf, 0 };
+    int rc = hc_start(&g.hc, dfd, e);
+    if (!rc)
+        rc = lfs_walk(fs, src, &ops, &g, e);
+    hc_free(&g.hc);
+    if (rc)
+        return err_prefix(e, "the copy in %s is incomplete: ", dest);
+    if (g.skipped)
+        return err_set(e, "the copy in %s is incomplete: %u entr%s skipped (see the warnings)",
+                       dest, g.skipped, g.skipped == 1 ? "y" : "ies");
+    return 0;
 }
 
 int op_fs_get(struct lfs *fs, const char *src, const char *dest, op_fs_copy_cb cb, void *ctx,
@@ -166,177 +421,315 @@ int op_fs_get(struct lfs *fs, const char *src, const char *dest, op_fs_copy_cb c
     struct lfs_info info;
     if (lfs_stat(fs, lsrc, &info, e))
         return -1;
-    if (info.type == LFS_TYPE_REG) {
-        if (!host_is_dir(dest))   /* DEST names the file */
-            return get_file(fs, lsrc, &info, AT_FDCWD, dest, dest, e);
-        if (!op_fs_safe_name(info.name))
-            return err_set(e, "'%s': unsafe name for the host", info.name);
-        int dfd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0)
-            return err_sys(e, "%s", dest);
-        char *d = op_fs_join(dest, info.name);
-        int rc = d ? get_file(fs, lsrc, &info, dfd, info.name, d, e)
-                   : err_set(e, "out of memory");
-        free(d);
-        close(dfd);
-        return rc;
+    size_t n = path_escape(src, NULL, 0);
+    char *shown = malloc(n + 1);
+    uint8_t *buf = malloc(OP_FS_CHUNK);
+    int rc = shown && buf ? 0 : err_set(e, "out of memory");
+    if (!rc) {
+        path_escape(src, shown, n + 1);
+        rc = info.type == LFS_TYPE_REG ? get_one(fs, lsrc, &info, dest, buf, e)
+                                       : get_tree(fs, lsrc, shown, dest, cb, ctx, buf, e);
     }
-    report(cb, ctx, OP_FS_COPY_DIR, true, src, dest);
-    /* DEST itself is the user's choice and may be a link to a directory */
-    if (mkdir(dest, 0755) && errno != EEXIST)
-        return err_sys(e, "%s", dest);
-    int dfd = open(dest, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd < 0 && errno == ENOTDIR)
-        return err_set(e, "%s: exists and is not a directory", dest);
-    if (dfd < 0)
-        return err_sys(e, "%s", dest);
-    struct get_walk w = { fs, cb, ctx, e };
-    int rc = get_tree(&w, lsrc, dfd, dest, 0);
-    close(dfd);
+    free(shown);
+    free(buf);
     return rc;
 }
 
 /* ---- put ------------------------------------------------------------------------ */
 
-static int put_file(struct lfs *fs, const char *src, const char *dst, struct err *e)
+/* A growable path: names are pushed ("dir" + "name" = "dir/name", as
+ * op_fs_join) and cut off again. */
+struct path {
+    char *p;
+    size_t len, cap;
+};
+
+static int path_push(struct path *b, const char *name, struct err *e)
 {
-    int fd = open(src, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return err_sys(e, "%s", src);
+    size_t n = b->len;
+    while (n > 0 && b->p[n - 1] == '/')
+        n--;
+    size_t k = strlen(name), need = n + 1 + k + 1;
+    if (need > b->cap) {
+        char *np = realloc(b->p, need * 2);
+        if (!np)
+            return err_set(e, "out of memory");
+        b->p = np;
+        b->cap = need * 2;
+    }
+    b->p[n] = '/';
+    memcpy(b->p + n + 1, name, k + 1);
+    b->len = n + 1 + k;
+    return 0;
+}
+
+static void path_cut(struct path *b, size_t len)
+{
+    b->len = len;
+    b->p[len] = '\0';
+}
+
+/* What a host entry is to put: readdir's d_type says it without a stat,
+ * except for a symbolic link (followed: a link to a file is copied as the
+ * file, one to a directory is skipped, it could loop) and on filesystems
+ * that do not fill it in. */
+enum host_kind { HOST_FILE, HOST_DIR, HOST_DIRLINK, HOST_SPECIAL };
+
+static int host_kind(int dirfd, const char *name, unsigned char type, const char *shown,
+                     enum host_kind *kind, struct err *e)
+{
     struct stat st;
-    if (fstat(fd, &st)) {
-        close(fd);
-        return err_sys(e, "%s", src);
+    if (type == DT_UNKNOWN) {
+        if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
+            return err_sys(e, "%s/%s", shown, name);
+        type = S_ISLNK(st.st_mode) ? DT_LNK : S_ISREG(st.st_mode) ? DT_REG
+               : S_ISDIR(st.st_mode) ? DT_DIR : DT_FIFO;
     }
-    if (st.st_size > 0x7fffffff) {
-        close(fd);
-        return err_set(e, "%s: too large for littlefs", src);
+    if (type == DT_LNK) {
+        if (fstatat(dirfd, name, &st, 0))
+            return err_sys(e, "%s/%s", shown, name);
+        *kind = S_ISDIR(st.st_mode) ? HOST_DIRLINK : S_ISREG(st.st_mode) ? HOST_FILE
+                                                                          : HOST_SPECIAL;
+        return 0;
     }
-    size_t len = (size_t)st.st_size, done = 0;
-    uint8_t *data = malloc(len ? len : 1);
-    while (data && done < len) {
-        ssize_t k = read(fd, data + done, len - done);
-        if (k < 0 && errno == EINTR)
+    *kind = type == DT_REG ? HOST_FILE : type == DT_DIR ? HOST_DIR : HOST_SPECIAL;
+    return 0;
+}
+
+struct host_ent {
+    char *name;
+    enum host_kind kind;
+};
+
+static int cmp_ent(const void *a, const void *b)
+{
+    return strcmp(((const struct host_ent *)a)->name, ((const struct host_ent *)b)->name);
+}
+
+static void free_ents(struct host_ent *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(v[i].name);
+    free(v);
+}
+
+static int add_ent(struct host_ent **v, size_t *n, size_t *cap, const char *name,
+                   enum host_kind kind, struct err *e)
+{
+    if (grow(v, cap, *n, sizeof **v, e))
+        return -1;
+    if (!((*v)[*n].name = strdup(name)))
+        return err_set(e, "out of memory");
+    (*v)[(*n)++].kind = kind;
+    return 0;
+}
+
+/* The entries of host directory `fd` (shown as `shown`), sorted (the order
+ * of the copy and of its report does not depend on the host filesystem). */
+static int host_list(int fd, const char *shown, struct host_ent **out, size_t *count,
+                     struct err *e)
+{
+    int dfd = dup(fd);
+    DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
+    if (!d) {
+        if (dfd >= 0)
+            close(dfd);
+        return err_sys(e, "%s", shown);
+    }
+    struct host_ent *v = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    for (struct dirent *de; !rc && (de = readdir(d));) {
+        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
             continue;
-        if (k <= 0)
-            break;
-        done += (size_t)k;
+        enum host_kind kind = HOST_SPECIAL;
+        rc = host_kind(fd, de->d_name, de->d_type, shown, &kind, e);
+        if (!rc)
+            rc = add_ent(&v, &n, &cap, de->d_name, kind, e);
     }
-    close(fd);
-    if (!data || done != len) {
-        free(data);
-        return err_set(e, "%s: cannot read", src);
+    closedir(d);
+    if (rc) {
+        free_ents(v, n);
+        return -1;
     }
+    if (n)
+        qsort(v, n, sizeof *v, cmp_ent);
+    *out = v;
+    *count = n;
+    return 0;
+}
+
+/* Host file `name` of directory `dirfd` (shown as `shown`) to littlefs path
+ * `dst`, keeping its mtime. */
+static int put_file(struct lfs *fs, int dirfd, const char *name, const char *shown,
+                    const char *dst, struct err *e)
+{
+    struct stat st;
+    struct file_read_opts o = { dirfd, shown, &st };
+    uint8_t *data;
+    size_t len;
+    if (file_read_at(name, FILE_MAX_FLASH, &o, &data, &len, e))
+        return -1;
     int64_t mtime = (int64_t)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec;
     int r = lfs_write_file(fs, dst, data, (uint32_t)len, mtime, e);
     free(data);
     return r;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
+/* A directory being copied. */
+struct put_frame {
+    struct host_ent *v;
+    size_t n, next;         /* next: the next entry to look at for a subdirectory */
+    size_t slen, tlen;      /* of its host and littlefs paths */
+};
 
-static void free_names(char **names, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-}
-
-/* The names in host directory `path`, sorted (the order of the copy and of
- * its report does not depend on the host filesystem). */
-static int host_list(const char *path, char ***out, size_t *count, struct err *e)
-{
-    DIR *d = opendir(path);
-    if (!d)
-        return err_sys(e, "%s", path);
-    char **names = NULL;
-    size_t n = 0, cap = 0;
-    int rc = 0;
-    for (struct dirent *de; !rc && (de = readdir(d));) {
-        if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-            continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 32;
-            char **nv = realloc(names, cap * sizeof *nv);
-            if (!nv) {
-                rc = err_set(e, "out of memory");
-                break;
-            }
-            names = nv;
-        }
-        if (!(names[n] = strdup(de->d_name)))
-            rc = err_set(e, "out of memory");
-        else
-            n++;
-    }
-    closedir(d);
-    if (rc) {
-        free_names(names, n);
-        return -1;
-    }
-    if (n)
-        qsort(names, n, sizeof *names, cmp_str);
-    *out = names;
-    *count = n;
-    return 0;
-}
-
-struct put_walk {
+struct put {
     struct lfs *fs;
     op_fs_copy_cb cb;
     void *ctx;
-    struct err *e;
+    struct host_cursor hc;  /* in the host directory being copied */
+    struct put_frame *stack;
+    size_t depth, cap;
+    struct path s, t;       /* its host path (shown) and littlefs path */
 };
 
-static int put_tree(struct put_walk *w, const char *src, const char *dst, int depth);
-
-/* Host entry s -> littlefs path t, when it belongs to this pass (files
- * first, then directories). */
-static int put_entry(struct put_walk *w, const char *s, const char *t, int pass, int depth)
+/* Report with both paths escaped (names.h), as ls will show them. */
+static int put_report(struct put *p, enum op_fs_copy_kind kind, struct err *e)
 {
-    struct stat st, lst;
-    if (stat(s, &st) || lstat(s, &lst))
-        return err_sys(w->e, "%s", s);
-    bool dir = S_ISDIR(st.st_mode);
-    if (dir != (pass == 1))
+    if (!p->cb)
         return 0;
-    if (dir && S_ISLNK(lst.st_mode)) {
-        report(w->cb, w->ctx, OP_FS_SKIP_SYMLINK, false, s, t);
-        return 0;
+    size_t ns = path_escape(p->s.p, NULL, 0), nt = path_escape(p->t.p, NULL, 0);
+    char *s = malloc(ns + 1), *t = malloc(nt + 1);
+    if (s && t) {
+        path_escape(p->s.p, s, ns + 1);
+        path_escape(p->t.p, t, nt + 1);
+        report(p->cb, p->ctx, kind, false, s, t, NULL);
     }
-    if (!dir && !S_ISREG(st.st_mode)) {
-        report(w->cb, w->ctx, OP_FS_SKIP_SPECIAL, false, s, t);
-        return 0;
-    }
-    report(w->cb, w->ctx, dir ? OP_FS_COPY_DIR : OP_FS_COPY_FILE, false, s, t);
-    if (!dir)
-        return put_file(w->fs, s, t, w->e);
-    if (op_fs_mkdirs(w->fs, t, w->e))
-        return -1;
-    return put_tree(w, s, t, depth + 1);
+    free(s);
+    free(t);
+    return s && t ? 0 : err_set(e, "out of memory");
 }
 
-static int put_tree(struct put_walk *w, const char *src, const char *dst, int depth)
+/* Entry `ent` of the directory being copied, when it belongs to this pass
+ * (files first, then directories). */
+static int put_entry(struct put *p, const struct host_ent *ent, int pass, struct err *e)
 {
-    if (depth > OP_FS_MAX_DEPTH)
-        return err_set(w->e, "%s: directories nested deeper than %d levels", src,
-                       OP_FS_MAX_DEPTH);
-    char **names = NULL;
-    size_t n = 0;
-    if (host_list(src, &names, &n, w->e))
+    bool dir = ent->kind == HOST_DIR || ent->kind == HOST_DIRLINK;
+    if (dir != (pass == 1))
+        return 0;
+    size_t slen = p->s.len, tlen = p->t.len;
+    if (path_push(&p->s, ent->name, e) || path_push(&p->t, ent->name, e))
         return -1;
-    int rc = 0;
-    for (int pass = 0; pass < 2 && !rc; pass++)
-        for (size_t i = 0; i < n && !rc; i++) {
-            char *s = op_fs_join(src, names[i]), *t = op_fs_join(dst, names[i]);
-            rc = s && t ? put_entry(w, s, t, pass, depth) : err_set(w->e, "out of memory");
-            free(s);
-            free(t);
+    static const enum op_fs_copy_kind kinds[] = { OP_FS_COPY_FILE, OP_FS_COPY_DIR,
+                                                  OP_FS_SKIP_SYMLINK, OP_FS_SKIP_SPECIAL };
+    int rc = put_report(p, kinds[ent->kind], e);
+    if (!rc && ent->kind == HOST_FILE)
+        rc = put_file(p->fs, p->hc.fd, ent->name, p->s.p, p->t.p, e);
+    if (!rc && ent->kind == HOST_DIR)
+        return 1;   /* entered by the caller, paths pushed */
+    path_cut(&p->s, slen);
+    path_cut(&p->t, tlen);
+    return rc;
+}
+
+/* A littlefs directory to copy into: made, or there already. */
+static int put_mkdir(struct lfs *fs, const char *path, struct err *e)
+{
+    if (lfs_mkdir(fs, path, e) == 0)
+        return 0;
+    struct lfs_info info;
+    if (lfs_errno(fs) != LFS_ERR_EXIST || lfs_stat(fs, path, &info, e))
+        return -1;
+    return info.type == LFS_TYPE_DIR ? 0 : err_set(e, "%s: not a directory", path);
+}
+
+/* The host directory the cursor is in, paths s and t: listed, its files
+ * copied, pushed for its subdirectories. */
+static int put_dir(struct put *p, size_t slen, size_t tlen, struct err *e)
+{
+    if (grow(&p->stack, &p->cap, p->depth, sizeof *p->stack, e))
+        return -1;
+    struct put_frame *f = &p->stack[p->depth];
+    *f = (struct put_frame){ NULL, 0, 0, slen, tlen };
+    if (host_list(p->hc.fd, p->s.p, &f->v, &f->n, e))
+        return -1;
+    p->depth++;
+    for (size_t i = 0; i < f->n; i++)
+        if (put_entry(p, &f->v[i], 0, e))
+            return -1;
+    return 0;
+}
+
+/* Subdirectory `ent` (paths pushed): made in littlefs, entered on the host. */
+static int put_down(struct put *p, const struct host_ent *ent, size_t slen, size_t tlen,
+                    struct err *e)
+{
+    if (put_mkdir(p->fs, p->t.p, e))
+        return -1;
+    int fd = openat(p->hc.fd, ent->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return err_sys(e, "%s", p->s.p);
+    int r = hc_down(&p->hc, fd, p->s.p, e);
+    if (r == 1) {
+        report(p->cb, p->ctx, OP_FS_SKIP_SYMLINK, false, p->s.p, p->t.p,
+               "a directory above it (a bind mount?)");
+        path_cut(&p->s, slen);
+        path_cut(&p->t, tlen);
+        return 0;
+    }
+    return r ? -1 : put_dir(p, slen, tlen, e);
+}
+
+/* Depth first, the stack on the heap: any depth works. */
+static int put_run(struct put *p, struct err *e)
+{
+    while (p->depth > 0) {
+        struct put_frame *f = &p->stack[p->depth - 1];
+        if (f->next < f->n) {
+            const struct host_ent *ent = &f->v[f->next++];
+            size_t slen = p->s.len, tlen = p->t.len;
+            int r = put_entry(p, ent, 1, e);
+            if (r == 1)
+                r = put_down(p, ent, slen, tlen, e);
+            if (r)
+                return -1;
+            continue;
         }
-    free_names(names, n);
+        free_ents(f->v, f->n);
+        p->depth--;
+        if (p->depth > 0 && hc_up(&p->hc, p->s.p, e))
+            return -1;
+        path_cut(&p->s, f->slen);
+        path_cut(&p->t, f->tlen);
+    }
+    return 0;
+}
+
+static int put_tree(struct lfs *fs, const char *src, const char *dst, op_fs_copy_cb cb,
+                    void *ctx, struct err *e)
+{
+    struct put p = { fs, cb, ctx, { -1, NULL, 0, 0 }, NULL, 0, 0, { NULL, 0, 0 },
+                     { NULL, 0, 0 } };
+    int fd = open(src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = fd < 0 ? err_sys(e, "%s", src) : hc_start(&p.hc, fd, e);
+    if (!rc && (!(p.s.p = strdup(src)) || !(p.t.p = strdup(dst))))
+        rc = err_set(e, "out of memory");
+    if (!rc) {
+        p.s.len = strlen(src);
+        p.t.len = strlen(dst);
+        p.s.cap = p.s.len + 1;
+        p.t.cap = p.t.len + 1;
+        rc = put_dir(&p, p.s.len, p.t.len, e);
+    }
+    if (!rc)
+        rc = put_run(&p, e);
+    for (; p.depth > 0; p.depth--)
+        free_ents(p.stack[p.depth - 1].v, p.stack[p.depth - 1].n);
+    if (fd >= 0)
+        hc_free(&p.hc);
+    free(p.stack);
+    free(p.s.p);
+    free(p.t.p);
     return rc;
 }
 
@@ -344,10 +737,10 @@ static int put_tree(struct put_walk *w, const char *src, const char *dst, int de
 static char *base_name(const char *p)
 {
     size_t n = strlen(p);
-    while (n > 1 && p[n - 1] == '/')
+    while (n > 1 && host_is_sep(p[n - 1]))
         n--;
     size_t b = n;
-    while (b > 0 && p[b - 1] != '/')
+    while (b > 0 && !host_is_sep(p[b - 1]))
         b--;
     return strndup(p + b, n - b);
 }
@@ -376,12 +769,11 @@ int op_fs_put(struct lfs *fs, const char *src, const char *dest, op_fs_copy_cb c
         return err_set(e, "out of memory");
     int rc;
     if (S_ISREG(st.st_mode)) {
-        report(cb, ctx, OP_FS_COPY_FILE, true, src, t);
-        rc = put_file(fs, src, t, e);
+        report(cb, ctx, OP_FS_COPY_FILE, true, src, t, NULL);
+        rc = put_file(fs, AT_FDCWD, src, src, t, e);
     } else {
-        report(cb, ctx, OP_FS_COPY_DIR, true, src, t);
-        struct put_walk w = { fs, cb, ctx, e };
-        rc = op_fs_mkdirs(fs, t, e) ? -1 : put_tree(&w, src, t, 0);
+        report(cb, ctx, OP_FS_COPY_DIR, true, src, t, NULL);
+        rc = op_fs_mkdirs(fs, t, e) ? -1 : put_tree(fs, src, t, cb, ctx, e);
     }
     free(t);
     return rc;

@@ -56,6 +56,8 @@ int op_ota_status(struct firmware *fw, struct ota_status *st, struct err *e)
     const struct part *next = next_slot(&fw->table, boot, &slot);
     snprintf(st->current, sizeof st->current, "%s", boot ? boot->name : "(none)");
     snprintf(st->next, sizeof st->next, "%s", next ? next->name : "(none)");
+    st->records = o;
+    st->n_ota = otadata_app_count(&fw->table);
     return 0;
 }
 

@@ -7,11 +7,14 @@
 #include <stdbool.h>
 
 #include "firmware.h"
+#include "otadata.h"
 
 struct ota_status {
     bool has_otadata;                   /* the table has a data/ota partition */
     char current[PTABLE_NAME_MAX + 1];  /* partition the bootloader boots */
     char next[PTABLE_NAME_MAX + 1];     /* partition an update would go to */
+    struct otadata records;             /* the two select entries as decoded */
+    int n_ota;                          /* OTA app slots in the table */
 };
 
 int op_ota_status(struct firmware *fw, struct ota_status *st, struct err *e);

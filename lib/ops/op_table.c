@@ -82,19 +82,6 @@ static int check_apps(const struct firmware *fw, const struct table_plan *plan, 
     return 0;
 }
 
-static bool same_table(const struct ptable *a, const struct ptable *b)
-{
-    if (a->n != b->n)
-        return false;
-    for (int i = 0; i < a->n; i++) {
-        const struct part *x = &a->p[i], *y = &b->p[i];
-        if (strcmp(x->name, y->name) || x->type != y->type || x->subtype != y->subtype ||
-            x->offset != y->offset || x->size != y->size || x->flags != y->flags)
-            return false;
-    }
-    return true;
-}
-
 int op_table_plan(const struct firmware *fw, const struct ptable *table, uint32_t flash_size,
                   struct table_plan *plan, struct err *e)
 {
@@ -108,7 +95,7 @@ int op_table_plan(const struct firmware *fw, const struct ptable *table, uint32_
         return -1;
     if (check_apps(fw, plan, e))
         return -1;
-    plan->table_changed = !same_table(&fw->table, &plan->table);
+    plan->table_changed = !ptable_equal(&fw->table, &plan->table);
     plan->size_changed = flash_size != fw->header_flash_size;
     plan_erases(fw, plan);
     return 0;

@@ -18,7 +18,8 @@ void fixture_firmware(struct firmware *fw, const struct fwgen_opts *o, const cha
     assert_int_equal(fwgen_firmware(o, &buf, &len, &base, &e), 0);
     assert_int_equal(firmware_detect(buf, len, &kind, &detected, &e), 0);
     assert_int_equal(detected, base);
-    struct flash *f = flash_file_new(buf, len, base, o->flash_size, name, kind == FW_IMAGE, &e);
+    struct flash *f = flash_file_new((struct file_data){ buf, len, false }, base, o->flash_size, name,
+                                     kind == FW_IMAGE, &e);
     assert_non_null(f);
     assert_int_equal(firmware_load(fw, f, kind, NULL, &e), 0);
 }

@@ -72,7 +72,7 @@ static void test_file_flash_semantics(void **state)
     struct err e;
     uint8_t *d = malloc(0x3000);
     memset(d, 0xAB, 0x3000);
-    struct flash *f = flash_file_new(d, 0x3000, 0x1000, 0x10000, "t", true, &e);
+    struct flash *f = flash_file_new((struct file_data){ d, 0x3000, false }, 0x1000, 0x10000, "t", true, &e);
     uint8_t b[16];
     assert_int_equal(flash_read(f, 0x0, b, 16, &e), 0);      /* below the file: erased */
     assert_int_equal(b[0], 0xFF);

@@ -20,7 +20,9 @@
 
 #include "firmware.h"
 #include "flash_file.h"
+#include "flash_mem.h"
 #include "firmware_fixture.h"
+#include "lfs_craft.h"
 #include "lfs_priv.h"
 #include "op_fs.h"
 
@@ -117,6 +119,18 @@ static bool exists(const char *p)
     return lstat(p, &st) == 0;
 }
 
+/* A listing, one line per entry as the CLI prints it. */
+struct lines {
+    char s[4096];
+};
+
+static void add_line(void *ctx, const char *rel, const struct lfs_info *info)
+{
+    struct lines *l = ctx;
+    size_t n = strlen(l->s);
+    snprintf(l->s + n, sizeof l->s - n, "%s%s\n", rel, info->type == LFS_TYPE_DIR ? "/" : "");
+}
+
 /* Events reported by get/put. */
 struct events {
     int n[OP_FS_SKIP_SPECIAL + 1];
@@ -210,17 +224,50 @@ static void test_put_missing_source_fails(void **state)
     env_free(v);
 }
 
-static void test_safe_name(void **state)
+/* One convention for names from the image (names.h): escaped, they are
+ * host names; only "", "." and ".." and names too long once escaped have
+ * none. */
+static void test_host_name(void **state)
 {
     (void)state;
-    static const char *bad[] = { "", ".", "..", "a/b", "/abs", "a/../../x", "..\\x",
-                                 "esc\x1b[2J", "nl\n", "del\x7f", "tab\t" };
-    static const char *good[] = { "main.py", "...", "..x", "x..", ".hidden", "a b",
-                                  "\xc3\xa9t\xc3\xa9.txt" };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        assert_false(op_fs_safe_name(bad[i]));
-    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
-        assert_true(op_fs_safe_name(good[i]));
+    static const struct {
+        const char *name;
+        size_t len;
+        const char *host;
+    } v[] = {
+        { "main.py", 7, "main.py" },
+        { "a/b", 3, "a\\x2fb" },
+        { "/abs", 4, "\\x2fabs" },
+        { "..\\x", 4, "..\\\\x" },
+        { "esc\x1b[2J", 7, "esc\\x1b[2J" },
+        { "nl\n", 3, "nl\\x0a" },
+        { "del\x7f", 4, "del\\x7f" },
+        { "tab\t", 4, "tab\\x09" },
+        { "nul\0x", 5, "nul\\x00x" },
+        { "c1\xc2\x9b", 4, "c1\\xc2\\x9b" },
+        { "bad\xff", 4, "bad\\xff" },
+        { "...", 3, "..." },
+        { ".hidden", 7, ".hidden" },
+        { "a b", 3, "a b" },
+        { "\xc3\xa9t\xc3\xa9.txt", 9, "\xc3\xa9t\xc3\xa9.txt" },
+    };
+    char buf[256];
+    const char *why;
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        const char *h = op_fs_host_name(v[i].name, v[i].len, buf, sizeof buf, &why);
+        assert_non_null(h);
+        assert_string_equal(h, v[i].host);
+    }
+    static const char *none[] = { "", ".", ".." };
+    for (size_t i = 0; i < 3; i++) {
+        why = NULL;
+        assert_null(op_fs_host_name(none[i], strlen(none[i]), buf, sizeof buf, &why));
+        assert_non_null(why);
+    }
+    char ctl[100];
+    memset(ctl, 1, sizeof ctl);   /* 400 bytes escaped */
+    assert_null(op_fs_host_name(ctl, sizeof ctl, buf, sizeof buf, &why));
+    assert_non_null(strstr(why, "255"));
 }
 
 /* Give the entry at `p` the name `name` by committing a new name tag for
@@ -228,11 +275,8 @@ static void test_safe_name(void **state)
  * make such names: '/' separates components and '..' is refused.) */
 static void craft_name(struct lfs *fs, const char *p, const char *name)
 {
-    struct lookup r;
     struct err e;
-    assert_int_equal(fs_lookup(fs, p, true, &r, &e), 0);
-    struct mattr a = { TAG(r.type, r.id, strlen(name)), name };
-    assert_int_equal(fs_commit(fs, &r.d, &a, 1, &e), 0);
+    assert_int_equal(craft_rename(fs, p, name, (uint32_t)strlen(name), &e), 0);
 }
 
 static void test_get_never_escapes_dest(void **state)
@@ -269,12 +313,15 @@ static void test_get_never_escapes_dest(void **state)
 
     assert_int_equal(mkdir(path(v, "dest"), 0755), 0);
     struct events ev = { 0 };
-    assert_int_equal(op_fs_get(v->fs, "/", path(v, "dest"), count_event, &ev, &e), 0);
-    assert_int_equal(ev.n[OP_FS_SKIP_UNSAFE], 8);
-    assert_true(ev.saw_up);
-    assert_int_equal(ev.n[OP_FS_COPY_FILE], 2);    /* boot.py, ok.txt */
+    err_clear(&e);
+    /* only the three with no host spelling are skipped, and the copy says
+     * it is incomplete */
+    assert_int_equal(op_fs_get(v->fs, "/", path(v, "dest"), count_event, &ev, &e), -1);
+    assert_non_null(strstr(e.msg, "incomplete: 3 entries skipped"));
+    assert_int_equal(ev.n[OP_FS_SKIP_UNSAFE], 3);
+    assert_int_equal(ev.n[OP_FS_COPY_FILE], 7);
     assert_int_equal(ev.n[OP_FS_COPY_DIR], 2);     /* "/" (top), d */
-    /* nothing beside DEST, and DEST holds only the safe names */
+    /* nothing beside DEST; the others under their escaped names */
     assert_false(exists(path(v, "x")));
     assert_false(exists(path(v, "escape")));
     assert_false(exists(path(v, "up")));
@@ -282,16 +329,67 @@ static void test_get_never_escapes_dest(void **state)
     assert_false(exists("/abs"));
     assert_true(exists(path(v, "dest/ok.txt")));
     assert_true(exists(path(v, "dest/boot.py")));
-    assert_true(exists(path(v, "dest/d")));
+    assert_true(exists(path(v, "dest/a\\x2f..\\x2f..\\x2fx")));
+    assert_true(exists(path(v, "dest/\\x2fabs")));
+    assert_true(exists(path(v, "dest/esc\\x1b]0;t\\x07")));
+    assert_true(exists(path(v, "dest/b\\\\s")));
+    assert_true(exists(path(v, "dest/d/..\\x2f..\\x2f..\\x2fup")));
     assert_false(exists(path(v, "dest/d/n")));
-    assert_false(exists(path(v, "dest/b\\s")));
     assert_false(exists(path(v, "dest/a")));
-    assert_false(exists(path(v, "dest/abs")));
 
-    /* a single file with an unsafe name, into a directory: refused */
-    err_clear(&e);
-    assert_int_equal(op_fs_get(v->fs, "/b\\s", path(v, "dest"), NULL, NULL, &e), -1);
-    assert_non_null(strstr(e.msg, "unsafe name"));
+    /* a single file, into a directory: under its escaped name */
+    assert_int_equal(op_fs_get(v->fs, "/b\\s", path(v, "one"), NULL, NULL, &e), 0);
+    assert_int_equal(mkdir(path(v, "single"), 0755), 0);
+    assert_int_equal(op_fs_get(v->fs, "/b\\s", path(v, "single"), NULL, NULL, &e), 0);
+    assert_true(exists(path(v, "single/b\\\\s")));
+    env_free(v);
+}
+
+/* Names MicroPython writes (any character but '/' and NUL) and the ones
+ * only a crafted image holds (a NUL, a '/'): get writes every one of them
+ * under its escaped name, and ls shows the same spelling, one line each. */
+static void test_get_and_ls_escape_names(void **state)
+{
+    (void)state;
+    struct env *v = env_new();
+    struct err e;
+    static const char *names[] = { "esc\x1b[31mred", "nl\nname", "cr\rname", "back\\slash",
+                                   "tab\tname", "del\x7f" };
+    char p[64];
+    for (size_t i = 0; i < 6; i++) {
+        snprintf(p, sizeof p, "/%s", names[i]);
+        assert_int_equal(lfs_write_file(v->fs, p, names[i], (uint32_t)strlen(names[i]), -1, &e),
+                         0);
+    }
+    assert_int_equal(lfs_mkdir(v->fs, "/d\x01ir", &e), 0);
+    assert_int_equal(lfs_write_file(v->fs, "/d\x01ir/in\x02side", "x", 1, -1, &e), 0);
+    assert_int_equal(lfs_write_file(v->fs, "/nul", "n", 1, -1, &e), 0);
+    assert_int_equal(craft_rename(v->fs, "/nul", "nul\0x", 5, &e), 0);
+    assert_int_equal(lfs_write_file(v->fs, "/slash", "s", 1, -1, &e), 0);
+    assert_int_equal(craft_rename(v->fs, "/slash", "a/b", 3, &e), 0);
+
+    struct lines l = { "" };
+    assert_int_equal(op_fs_ls(v->fs, "/", add_line, NULL, &l, &e), 0);
+    static const char *shown[] = { "esc\\x1b[31mred\n", "nl\\x0aname\n", "cr\\x0dname\n",
+                                   "back\\\\slash\n", "tab\\x09name\n", "del\\x7f\n",
+                                   "d\\x01ir/\n", "d\\x01ir/in\\x02side\n", "nul\\x00x\n",
+                                   "a\\x2fb\n" };
+    for (size_t i = 0; i < sizeof shown / sizeof shown[0]; i++)
+        assert_non_null(strstr(l.s, shown[i]));
+    for (const char *c = l.s; *c; c++)
+        assert_true(*c == '\n' || ((unsigned char)*c >= 0x20 && *c != 0x7f));
+
+    struct events ev = { 0 };
+    assert_int_equal(op_fs_get(v->fs, "/", path(v, "out"), count_event, &ev, &e), 0);
+    assert_int_equal(ev.n[OP_FS_SKIP_UNSAFE] + ev.n[OP_FS_SKIP_DAMAGED], 0);
+    assert_int_equal(ev.n[OP_FS_COPY_FILE], 10);   /* boot.py too */
+    uint8_t got[64];
+    assert_int_equal(read_host(path(v, "out/nl\\x0aname"), got, sizeof got), 7);
+    assert_memory_equal(got, "nl\nname", 7);
+    assert_int_equal(read_host(path(v, "out/nul\\x00x"), got, sizeof got), 1);
+    assert_int_equal(read_host(path(v, "out/a\\x2fb"), got, sizeof got), 1);
+    assert_int_equal(read_host(path(v, "out/d\\x01ir/in\\x02side"), got, sizeof got), 1);
+    assert_true(exists(path(v, "out/back\\\\slash")));
     env_free(v);
 }
 
@@ -331,15 +429,22 @@ static void test_get_does_not_follow_links_in_dest(void **state)
 
 /* ---- ls, cat -------------------------------------------------------------------------- */
 
-struct lines {
-    char s[1024];
+/* What cat streams, piece by piece. */
+struct chunks {
+    uint8_t *data;
+    size_t len, calls, largest;
 };
 
-static void add_line(void *ctx, const char *rel, const struct lfs_info *info)
+static int take_chunk(void *ctx, const void *buf, size_t len, struct err *e)
 {
-    struct lines *l = ctx;
-    size_t n = strlen(l->s);
-    snprintf(l->s + n, sizeof l->s - n, "%s%s\n", rel, info->type == LFS_TYPE_DIR ? "/" : "");
+    struct chunks *c = ctx;
+    (void)e;
+    c->data = realloc(c->data, c->len + len);
+    memcpy(c->data + c->len, buf, len);
+    c->len += len;
+    c->calls++;
+    c->largest = len > c->largest ? len : c->largest;
+    return 0;
 }
 
 static void test_ls_walk_order_and_cat(void **state)
@@ -353,24 +458,198 @@ static void test_ls_walk_order_and_cat(void **state)
     assert_int_equal(lfs_write_file(v->fs, "/b/y", "y", 1, -1, &e), 0);
     assert_int_equal(lfs_write_file(v->fs, "/z", "z", 1, -1, &e), 0);
     struct lines l = { "" };
-    assert_int_equal(op_fs_ls(v->fs, "", add_line, &l, &e), 0);
+    assert_int_equal(op_fs_ls(v->fs, "", add_line, NULL, &l, &e), 0);
     assert_string_equal(l.s, "boot.py\nz\na/\nb/\nb/y\nb/c/\nb/c/x\n");
     l.s[0] = '\0';
-    assert_int_equal(op_fs_ls(v->fs, "b/c/x", add_line, &l, &e), 0);
+    assert_int_equal(op_fs_ls(v->fs, "b/c/x", add_line, NULL, &l, &e), 0);
     assert_string_equal(l.s, "x\n");
-    assert_int_equal(op_fs_ls(v->fs, "nope", add_line, &l, &e), -1);
+    assert_int_equal(op_fs_ls(v->fs, "nope", add_line, NULL, &l, &e), -1);
 
-    uint8_t *data;
-    uint32_t len;
-    assert_int_equal(op_fs_cat(v->fs, "b/c/x", &data, &len, &e), 0);
-    assert_int_equal(len, 3);
-    assert_memory_equal(data, "\0\1\2", 3);
-    free(data);
-    assert_int_equal(op_fs_cat(v->fs, "b", &data, &len, &e), -1);
+    struct chunks c = { 0 };
+    assert_int_equal(op_fs_cat(v->fs, "b/c/x", take_chunk, &c, &e), 0);
+    assert_int_equal(c.len, 3);
+    assert_memory_equal(c.data, "\0\1\2", 3);
+    free(c.data);
+    assert_int_equal(op_fs_cat(v->fs, "b", take_chunk, &c, &e), -1);
     assert_non_null(strstr(e.msg, "not a file"));
     /* mkdir -p through a file fails */
     assert_int_equal(op_fs_mkdirs(v->fs, "z/sub", &e), -1);
     assert_non_null(strstr(e.msg, "not a directory"));
+    env_free(v);
+}
+
+/* ---- damaged and deep trees ------------------------------------------------------------- */
+
+struct counts {
+    int lines, warnings, depth;
+    char last_warning[512];
+};
+
+static void count_line(void *ctx, const char *rel, const struct lfs_info *info)
+{
+    struct counts *c = ctx;
+    int depth = 0;
+    (void)info;
+    for (const char *p = rel; *p; p++)
+        depth += *p == '/';
+    c->lines++;
+    c->depth = depth > c->depth ? depth : c->depth;
+}
+
+static void count_warning(void *ctx, const char *path, const char *why)
+{
+    struct counts *c = ctx;
+    c->warnings++;
+    snprintf(c->last_warning, sizeof c->last_warning, "%s: %s", path, why);
+}
+
+/* 30 levels each holding two entries that lead to the next level's pair:
+ * ls printed 2^30 paths and get wrote 462,033 entries in 20 s before giving
+ * up.  Each level is listed and copied once, each second way is reported
+ * once, and both then fail saying the copy/listing is incomplete. */
+static void test_shared_directories_listed_once(void **state)
+{
+    (void)state;
+    struct env *v = env_new();
+    struct err e;
+    char p[4 * 32] = "";
+    for (int i = 0; i < 30; i++) {
+        strcat(p, "/a");
+        assert_int_equal(lfs_mkdir(v->fs, p, &e), 0);
+    }
+    p[0] = '\0';
+    for (int i = 0; i < 29; i++) {
+        strcat(p, "/a");
+        char target[4 * 32];
+        snprintf(target, sizeof target, "%s/a", p);
+        assert_int_equal(craft_link(v->fs, p, "b", target, &e), 0);
+    }
+    struct counts c = { 0 };
+    err_clear(&e);
+    assert_int_equal(op_fs_ls(v->fs, "/", count_line, count_warning, &c, &e), -1);
+    assert_int_equal(c.lines, 1 + 30 + 29);   /* boot.py, a/ x30, b/ x29 */
+    assert_int_equal(c.warnings, 29);
+    assert_non_null(strstr(c.last_warning, "/b: directory pair {0x"));
+    assert_non_null(strstr(e.msg, "29 directories not listed in full"));
+
+    struct events ev = { 0 };
+    assert_int_equal(op_fs_get(v->fs, "/", path(v, "out"), count_event, &ev, &e), -1);
+    assert_int_equal(ev.n[OP_FS_COPY_DIR], 31);
+    assert_int_equal(ev.n[OP_FS_SKIP_DAMAGED], 29);
+    assert_non_null(strstr(e.msg, "incomplete: 29 entries skipped"));
+    assert_true(exists(path(v, "out/a/a/a/a")));
+    assert_false(exists(path(v, "out/a/b")));
+
+    /* rm -r unlinks the second ways and removes the rest */
+    c.warnings = 0;
+    assert_int_equal(op_fs_rm(v->fs, "/a", count_warning, &c, &e), 0);
+    assert_int_equal(c.warnings, 29);
+    assert_int_equal(lfs_fsck(v->fs, NULL, NULL, &e), 0);
+    env_free(v);
+}
+
+/* Remove a deep host tree (deeper than PATH_MAX allows to name). */
+static void rm_host_tree(const char *dir)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
+/* A valid tree 5000 levels deep: listed and copied out whole, one host
+ * directory open at a time (5000 open descriptors would pass the limit),
+ * without recursion (the stack under ASan). */
+static void test_deep_tree_listed_and_copied(void **state)
+{
+    (void)state;
+    struct lfs_config c;
+    lfs_config_micropython(&c);
+    c.block_size = 512;   /* 10000 pairs of small blocks: a 5 MB image */
+    c.inline_max = 64;
+    c.auto_mtime = false;
+    struct err e;
+    uint32_t size = 10100 * 512;
+    struct flash *fl = flash_mem_new(size, &e);
+    struct lfs *fs;
+    assert_int_equal(lfs_format(fl, 0, size, &c, &e), 0);
+    assert_int_equal(lfs_mount(&fs, fl, 0, size, &c, &e), 0);
+    assert_int_equal(craft_deep(fs, 5000, &e), 0);
+    struct counts n = { 0 };
+    assert_int_equal(op_fs_ls(fs, "/", count_line, count_warning, &n, &e), 0);
+    assert_int_equal(n.lines, 5001);
+    assert_int_equal(n.depth, 5000);
+    assert_int_equal(n.warnings, 0);
+
+    char dest[] = "/tmp/test_op_fs_deep-XXXXXX";
+    assert_non_null(mkdtemp(dest));
+    struct events ev = { 0 };
+    if (op_fs_get(fs, "/", dest, count_event, &ev, &e))
+        fail_msg("get: %s", e.msg);
+    assert_int_equal(ev.n[OP_FS_COPY_DIR], 5001);
+    assert_int_equal(ev.n[OP_FS_COPY_FILE], 1);
+    int fd = open(dest, O_RDONLY | O_DIRECTORY);
+    for (int i = 0; i < 5000; i++) {
+        int sub = openat(fd, "t", O_RDONLY | O_DIRECTORY);
+        assert_true(sub >= 0);
+        close(fd);
+        fd = sub;
+    }
+    struct stat st;
+    assert_int_equal(fstatat(fd, "bottom.txt", &st, 0), 0);
+    assert_int_equal(st.st_size, 4);
+    close(fd);
+    rm_host_tree(dest);
+    lfs_free(fs);
+    flash_destroy(fl);
+}
+
+/* A file whose block list loops: get names it and writes nothing of it,
+ * cat fails the same way, the rest is copied. */
+static void test_get_file_whose_blocks_loop(void **state)
+{
+    (void)state;
+    struct env *v = env_new();
+    struct err e;
+    static uint8_t data[6000];
+    assert_int_equal(lfs_write_file(v->fs, "/loop.bin", data, sizeof data, -1, &e), 0);
+    assert_int_equal(craft_ctz_loop(v->fs, "/loop.bin", &e), 0);
+    err_clear(&e);
+    assert_int_equal(op_fs_get(v->fs, "/", path(v, "out"), NULL, NULL, &e), -1);
+    assert_non_null(strstr(e.msg, "out/loop.bin: not written: /loop.bin: block 0x"));
+    assert_non_null(strstr(e.msg, "the list loops"));
+    assert_false(exists(path(v, "out/loop.bin")));
+    struct chunks c = { 0 };
+    assert_int_equal(op_fs_cat(v->fs, "/loop.bin", take_chunk, &c, &e), -1);
+    assert_non_null(strstr(e.msg, "/loop.bin: block 0x"));
+    free(c.data);
+    env_free(v);
+}
+
+/* cat and get stream a file: pieces of OP_FS_CHUNK bytes at most, never the
+ * whole file at once. */
+static void test_files_are_streamed(void **state)
+{
+    (void)state;
+    struct env *v = env_new();
+    struct err e;
+    uint32_t size = 1500 * 1024;
+    uint8_t *big = malloc(size);
+    for (uint32_t i = 0; i < size; i++)
+        big[i] = (uint8_t)(i * 31 + (i >> 12));
+    assert_int_equal(lfs_write_file(v->fs, "/big.bin", big, size, -1, &e), 0);
+    struct chunks c = { 0 };
+    assert_int_equal(op_fs_cat(v->fs, "/big.bin", take_chunk, &c, &e), 0);
+    assert_int_equal(c.len, size);
+    assert_memory_equal(c.data, big, size);
+    assert_true(c.largest <= OP_FS_CHUNK);
+    assert_true(c.calls >= size / OP_FS_CHUNK);
+    assert_int_equal(op_fs_get(v->fs, "/big.bin", path(v, "big.out"), NULL, NULL, &e), 0);
+    uint8_t *got = malloc(size + 1);
+    assert_int_equal(read_host(path(v, "big.out"), got, size + 1), size);
+    assert_memory_equal(got, big, size);
+    free(got);
+    free(c.data);
+    free(big);
     env_free(v);
 }
 
@@ -494,8 +773,8 @@ static void test_batched_changes_flush_once(void **state)
     assert_int_equal(op_fs_mkdirs(fs, "/d2", &e), 0);
     assert_int_equal(lfs_write_file(fs, "/lib/sub/m.py", "m", 1, -1, &e), 0);
     assert_int_equal(op_fs_rename(fs, "/lib", "/lib2", &e), 0);
-    assert_int_equal(op_fs_rm(fs, "/d1", &e), 0);
-    assert_int_equal(op_fs_rm(fs, "/boot.py", &e), 0);
+    assert_int_equal(op_fs_rm(fs, "/d1", NULL, NULL, &e), 0);
+    assert_int_equal(op_fs_rm(fs, "/boot.py", NULL, NULL, &e), 0);
     /* the same mount serves every later use */
     assert_ptr_equal(op_fs_mount(set, "vfs", NULL, &e)->fs, fs);
     /* nothing reached the flash yet */
@@ -507,7 +786,7 @@ static void test_batched_changes_flush_once(void **state)
     set = op_fs_new(&fw, fixed_clock);
     fs = op_fs_mount(set, "vfs", NULL, &e)->fs;
     struct lines l = { "" };
-    assert_int_equal(op_fs_ls(fs, "/", add_line, &l, &e), 0);
+    assert_int_equal(op_fs_ls(fs, "/", add_line, NULL, &l, &e), 0);
     assert_string_equal(l.s, "d2/\nlib2/\nlib2/sub/\nlib2/sub/m.py\n");
     op_fs_free(set);
     firmware_close(&fw);
@@ -575,10 +854,15 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip_keeps_contents_and_mtimes),
         cmocka_unit_test(test_put_missing_source_fails),
-        cmocka_unit_test(test_safe_name),
+        cmocka_unit_test(test_host_name),
         cmocka_unit_test(test_get_never_escapes_dest),
+        cmocka_unit_test(test_get_and_ls_escape_names),
         cmocka_unit_test(test_get_does_not_follow_links_in_dest),
         cmocka_unit_test(test_ls_walk_order_and_cat),
+        cmocka_unit_test(test_shared_directories_listed_once),
+        cmocka_unit_test(test_deep_tree_listed_and_copied),
+        cmocka_unit_test(test_get_file_whose_blocks_loop),
+        cmocka_unit_test(test_files_are_streamed),
         cmocka_unit_test(test_mkfs_only_on_data_partitions),
         cmocka_unit_test(test_grow_limits),
         cmocka_unit_test(test_batched_changes_flush_once),
