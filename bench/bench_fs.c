@@ -16,6 +16,7 @@
 #include "bench_fs_tree.h"
 #include "flash_mem.h"
 #include "lfs.h"
+#include "op_fs.h"
 
 #define SIZE (2u << 20)
 
@@ -51,35 +52,25 @@ static void list(struct lfs *fs, const char *path)
     free(v);
 }
 
-static void extract(struct lfs *fs, const char *src, const char *dst)
+/* Read every file (what `get` does, without the host side). */
+static void read_all(struct lfs *fs, const char *src)
 {
     struct lfs_info *v;
     size_t n;
     struct err e;
     if (lfs_dir_list(fs, src, &v, &n, &e))
         die("list", &e);
-    /* dst NULL: read only, write nothing on the host */
-    if (dst)
-        mkdir(dst, 0755);
     for (size_t i = 0; i < n; i++) {
-        char s[512], d[1024];
+        char s[512];
         snprintf(s, sizeof s, "%s/%s", strcmp(src, "/") ? src : "", v[i].name);
-        snprintf(d, sizeof d, "%s/%s", dst ? dst : "", v[i].name);
         if (v[i].type == LFS_TYPE_DIR) {
-            extract(fs, s, dst ? d : NULL);
+            read_all(fs, s);
             continue;
         }
         uint8_t *data;
         uint32_t len;
         if (lfs_read_file(fs, s, &data, &len, &e))
             die("read", &e);
-        if (dst) {
-            int fd = open(d, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            if (fd < 0 || write(fd, data, len) != (ssize_t)len || close(fd)) {
-                fprintf(stderr, "bench_fs: %s: %s\n", d, strerror(errno));
-                exit(1);
-            }
-        }
         free(data);
     }
     free(v);
@@ -122,14 +113,15 @@ int main(int argc, char **argv)
         lfs_free(fs);
         if (lfs_mount(&fs, fl, 0, SIZE, &c, &e))
             die("mount", &e);
-        extract(fs, "/", NULL);
+        read_all(fs, "/");
         double t3 = now_ms();
         lfs_free(fs);
         double t4 = t3;
         if (outdir) {
             if (lfs_mount(&fs, fl, 0, SIZE, &c, &e))
                 die("mount", &e);
-            extract(fs, "/", outdir);
+            if (op_fs_get(fs, "/", outdir, NULL, NULL, &e))   /* --fs get itself */
+                die("extract", &e);
             t4 = now_ms();
             int64_t u = lfs_fs_size(fs, &e);
             used = (uint32_t)u;

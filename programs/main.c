@@ -5,31 +5,55 @@
  * `mp-image-tool-esp32 --esptool ...` and `--espemu ...` reach the others
  * without a symlink. */
 #include <string.h>
+#include <strings.h>
 
+#include "fileio.h"
+#include "names.h"
 #include "programs.h"
 
-static const char *base_name(const char *path)
+/* Whether the name we were invoked by, without its directory, starts with
+ * `prefix` (esptool, esptool.exe, esptool-4); on Windows in any case
+ * (ESPTOOL.EXE). */
+static int personality(const char *argv0, const char *prefix)
 {
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
+    const char *name = host_base_name(argv0);
+#ifdef _WIN32
+    return strncasecmp(name, prefix, strlen(prefix)) == 0;
+#else
+    return strncmp(name, prefix, strlen(prefix)) == 0;
+#endif
 }
 
-static int starts_with(const char *s, const char *prefix)
+static int run(int argc, char **argv)
 {
-    return strncmp(s, prefix, strlen(prefix)) == 0;
-}
+    const char *argv0 = argc > 0 ? argv[0] : "mp-image-tool-esp32";
 
-int main(int argc, char **argv)
-{
-    const char *name = base_name(argc > 0 ? argv[0] : "mp-image-tool-esp32");
+    /* every personality writes output files: none leaves a temporary */
+    file_io_init();
 
     if (argc > 1 && strcmp(argv[1], "--esptool") == 0)
         return esptool_main(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "--espemu") == 0)
         return espemu_main(argc - 1, argv + 1);
-    if (starts_with(name, "esptool"))
+    if (personality(argv0, "esptool"))
         return esptool_main(argc, argv);
-    if (starts_with(name, "espemu"))
+    if (personality(argv0, "espemu"))
         return espemu_main(argc, argv);
     return mpi_main(argc, argv);
 }
+
+#ifdef _WIN32
+/* Windows hands the command line over as UTF-16: taken as such and made
+ * UTF-8, the encoding of every path and name in the tree, so no argument
+ * depends on the ANSI code page. */
+int wmain(int argc, wchar_t **wargv)
+{
+    char **argv = compat_utf8_argv(argc, wargv);
+    return argv ? run(argc, argv) : 1;
+}
+#else
+int main(int argc, char **argv)
+{
+    return run(argc, argv);
+}
+#endif

@@ -18,6 +18,7 @@ struct espemu_config {
     unsigned port;              /* 0 = pick a free one */
     const char *pty_link;       /* symlink to the pty, or NULL */
     uint32_t baud_limit;        /* 0 = no pacing */
+    bool no_flash_timing;       /* with baud_limit: the flash takes no time */
     struct emu_faults faults;
     bool keep_state;            /* pty/tcp: keep the chip state across sessions */
     bool once;                  /* exit when the first session ends */

@@ -28,7 +28,8 @@ static void usage(FILE *f)
         "                     (0xFF) if missing, extended with 0xFF if shorter\n"
         "  --flash-size SIZE  4MB (default), 2MB, 16MB, 512KB, 0x400000 ...\n"
         "  --pty              serve on a new pseudo-terminal (no modem lines: the\n"
-        "                     chip is in download mode whenever a program opens it)\n"
+        "                     chip is in download mode whenever a program opens it;\n"
+        "                     not on Windows, which has none: use --tcp or --rfc2217)\n"
         "  --tcp PORT         raw TCP (socket://); 0 picks a free port\n"
         "  --rfc2217 PORT     Telnet + RFC 2217: baud, DTR and RTS drive the classic\n"
         "                     auto-reset circuit (EN low while RTS and not DTR,\n"
@@ -37,7 +38,11 @@ static void usage(FILE *f)
         "  --host ADDR        listen address for --tcp/--rfc2217 (default 127.0.0.1)\n"
         "  --pty-link PATH    also make PATH a symlink to the pty\n"
         "  --baud-limit BAUD  pace bytes in both directions like a UART at BAUD\n"
-        "                     (10 bits per byte)\n"
+        "                     (10 bits per byte); the flash then takes the time a\n"
+        "                     typical SPI NOR chip does to erase and program\n"
+        "                     (W25Q32JV: 45 ms a 4 KiB sector, 150 ms a 64 KiB block,\n"
+        "                     0.4 ms a 256-byte page, 10 s the whole 4 MB chip)\n"
+        "  --no-flash-timing  with --baud-limit: erase and program take no time\n"
         "  --faults SPEC      inject line faults, e.g.\n"
         "                     drop=0.001,corrupt=0.001,limit=20,stall=200@50000,\n"
         "                     disconnect=100000,flashfail=0x10000,seed=1\n"
@@ -122,6 +127,8 @@ int espemu_main(int argc, char **argv)
             if (parse_uint(v, 100000000, &n) != 0 || n < 300)
                 return fail("--baud-limit %s: expected a baud rate", v);
             cfg.baud_limit = (uint32_t)n;
+        } else if (!strcmp(a, "--no-flash-timing")) {
+            cfg.no_flash_timing = true;
         } else if (!strcmp(a, "--faults")) {
             NEED_ARG();
             faults = v;

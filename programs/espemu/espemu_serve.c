@@ -14,27 +14,33 @@
  * the chip when the last of them would have arrived; the chip's output is
  * written in the same sized chunks when the last byte would have left.
  * The line stays busy back to back while data keeps coming, so long
- * transfers run at the configured rate, not slower. */
+ * transfers run at the configured rate, not slower.
+ *
+ * Flash time (with pacing, unless --no-flash-timing): what the chip's
+ * flash does takes the time a real one takes (emu_take_busy, emu_flash.c):
+ * a reply waits for the flash work before it (the ROM's erase at
+ * FLASH_BEGIN) and for the work still going on from earlier commands (a
+ * stub writing the block it acknowledged), while the host's bytes keep
+ * arriving as they would into the chip's UART buffer. */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <termios.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#ifndef _WIN32
+#include <termios.h>   /* --pty; Windows has no pseudo-terminals */
+#endif
 
 #include "emu_telnet.h"
 #include "espemu.h"
+#include "port.h"
+#include "port_sock.h"
 
 #define NS_PER_MS 1000000ull
 #define BIG_CHUNK 65536
@@ -53,6 +59,7 @@ struct serve {
     struct espemu_config *cfg;
     struct emu *emu;
     int master;                 /* pty master */
+    bool linked;                /* made cfg->pty_link: removed at the end */
     int lfd;                    /* listening socket */
     int fd;                     /* the session's fd, -1 when none */
     bool session, deaf;
@@ -69,6 +76,9 @@ struct serve {
     uint8_t *wbuf;              /* ready to write to fd */
     size_t wlen, wcap;
     uint64_t stall_until;
+    bool timing;                /* the flash takes its time */
+    uint64_t flash_free;        /* when the flash finishes what it was given (ns) */
+    uint64_t tx_hold;           /* no chip output leaves before this (ns) */
     uint64_t line_in, line_out;  /* bytes on the line this session */
     uint64_t t_first, t_last;   /* first and last byte of the session (ns) */
 };
@@ -120,12 +130,15 @@ static void wbuf_put(struct serve *s, const uint8_t *p, size_t n)
 
 /* ---- transports ---------------------------------------------------------- */
 
-static int set_nonblock(int fd)
+#ifdef _WIN32
+static int open_pty(struct serve *s, char *name, size_t cap)
 {
-    int fl = fcntl(fd, F_GETFL);
-    return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+    (void)s, (void)name, (void)cap;
+    fprintf(stderr, "espemu: --pty: Windows has no pseudo-terminals; use --tcp PORT or "
+                    "--rfc2217 PORT\n");
+    return -1;
 }
-
+#else
 static int open_pty(struct serve *s, char *name, size_t cap)
 {
     int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -153,18 +166,27 @@ static int open_pty(struct serve *s, char *name, size_t cap)
         }
         close(sl);
     }
-    set_nonblock(m);
+    sock_set_nonblock(m);
     s->master = m;
     if (s->cfg->pty_link) {
+        /* an older link is replaced; anything else may be the user's */
+        struct stat st;
+        if (lstat(s->cfg->pty_link, &st) == 0 && !S_ISLNK(st.st_mode)) {
+            fprintf(stderr, "espemu: %s exists and is not a symbolic link: not replaced\n",
+                    s->cfg->pty_link);
+            return -1;
+        }
         unlink(s->cfg->pty_link);
         if (symlink(pn, s->cfg->pty_link) != 0) {
             fprintf(stderr, "espemu: cannot link %s -> %s: %s\n", s->cfg->pty_link, pn,
                     strerror(errno));
             return -1;
         }
+        s->linked = true;
     }
     return 0;
 }
+#endif
 
 static int open_listener(struct serve *s, unsigned *port)
 {
@@ -173,30 +195,23 @@ static int open_listener(struct serve *s, unsigned *port)
     struct addrinfo *res;
     char ps[16];
     snprintf(ps, sizeof ps, "%u", *port);
-    int rc = getaddrinfo(s->cfg->host, ps, &hints, &res);
+    int rc = sock_startup() ? EAI_FAIL : getaddrinfo(s->cfg->host, ps, &hints, &res);
     if (rc != 0) {
         fprintf(stderr, "espemu: %s: %s\n", s->cfg->host, gai_strerror(rc));
         return -1;
     }
-    int fd = socket(res->ai_family, res->ai_socktype | SOCK_CLOEXEC, 0);
-    int one = 1;
-    if (fd >= 0)
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (fd < 0 || bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, 4) != 0) {
+    int fd = sock_listen(res, 4);
+    freeaddrinfo(res);
+    if (fd < 0) {
         fprintf(stderr, "espemu: cannot listen on %s:%u: %s\n", s->cfg->host, *port,
                 strerror(errno));
-        freeaddrinfo(res);
-        if (fd >= 0)
-            close(fd);
         return -1;
     }
-    freeaddrinfo(res);
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
     if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0)
         *port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
                                                 : ((struct sockaddr_in *)&ss)->sin_port);
-    set_nonblock(fd);                           /* accept() must not block the loop */
     s->lfd = fd;
     return 0;
 }
@@ -276,9 +291,11 @@ static void session_end(struct serve *s, const char *why)
         logf_(s, "line faults so far: %llu dropped, %llu corrupted",
               (unsigned long long)f->dropped, (unsigned long long)f->corrupted);
     if (s->cfg->transport == ESPEMU_PTY) {
+#ifndef _WIN32
         tcflush(s->master, TCIOFLUSH);
+#endif
     } else {
-        close(s->fd);
+        sock_close(s->fd);
         if (s->cfg->transport == ESPEMU_RFC2217)
             emu_set_lines(s->emu, false, false, now_ns() / NS_PER_MS); /* port closed */
     }
@@ -304,7 +321,7 @@ static void io_failed(struct serve *s)
 static bool pty_peer_open(struct serve *s)
 {
     struct pollfd p = { .fd = s->master, .events = POLLIN };
-    if (poll(&p, 1, 0) < 0)
+    if (sock_poll(&p, 1, 0) < 0)
         return false;
     return !(p.revents & POLLHUP);
 }
@@ -316,11 +333,9 @@ static void try_begin(struct serve *s)
             session_begin(s, s->master);
         return;
     }
-    int fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    int fd = sock_accept(s->lfd);
     if (fd < 0)
         return;
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     session_begin(s, fd);
 }
 
@@ -336,6 +351,19 @@ static uint64_t line_slot(struct serve *s, uint64_t *line, uint64_t now, size_t 
     uint64_t due = start + (uint64_t)n * s->byte_ns;
     *line = due;
     return due;
+}
+
+/* After the chip took input: its replies wait for the flash (see the top). */
+static void flash_time(struct serve *s, uint64_t now)
+{
+    uint64_t before, after;
+    emu_take_busy(s->emu, &before, &after);
+    if (!s->timing || (!before && !after && s->flash_free <= now))
+        return;
+    uint64_t start = s->flash_free > now ? s->flash_free : now;
+    if (start + before > s->tx_hold)
+        s->tx_hold = start + before;
+    s->flash_free = start + before + after;
 }
 
 /* Apply the configured faults to bytes entering the line. */
@@ -383,7 +411,7 @@ static void read_host(struct serve *s, uint64_t now)
 {
     static uint8_t raw[BIG_CHUNK], data[BIG_CHUNK];
     size_t want = s->chunk;
-    ssize_t r = read(s->fd, raw, want);
+    ssize_t r = sock_read(s->fd, raw, want);
     if (r == 0) {
         if (s->cfg->transport != ESPEMU_PTY)
             session_end(s, "closed by the host");
@@ -452,7 +480,7 @@ static void deliver_to_host(struct serve *s)
 static void flush_wbuf(struct serve *s)
 {
     while (s->wlen > 0) {
-        ssize_t w = write(s->fd, s->wbuf, s->wlen);
+        ssize_t w = sock_write(s->fd, s->wbuf, s->wlen);
         if (w < 0) {
             io_failed(s);
             return;
@@ -485,9 +513,9 @@ static void loop_once(struct serve *s)
             if (ev >= 0 && ev < timeout)
                 timeout = ev;
             if (s->cfg->transport == ESPEMU_PTY)
-                poll(NULL, 0, timeout);
+                port_sleep_ms((unsigned)timeout);
             else
-                poll(&p, 1, timeout);
+                sock_poll(&p, 1, timeout);
             return;
         }
     }
@@ -496,10 +524,13 @@ static void loop_once(struct serve *s)
     if (!stalled && s->rxlen && now >= s->rx_due) {
         emu_rx(s->emu, s->rxq, s->rxlen);
         s->rxlen = 0;
+        flash_time(s, now);
     }
     if (s->deaf)
         drop_chip_output(s);
-    if (!stalled && s->session && !s->txlen && s->wlen < WBUF_HIGH && emu_tx_pending(s->emu))
+    bool held = now < s->tx_hold;
+    if (!stalled && !held && s->session && !s->txlen && s->wlen < WBUF_HIGH &&
+        emu_tx_pending(s->emu))
         take_chip_output(s, now);
     if (s->session && s->txlen && now >= s->tx_due && !stalled)
         deliver_to_host(s);
@@ -528,7 +559,9 @@ static void loop_once(struct serve *s)
             if (t < timeout)
                 timeout = t;
         } else if (emu_tx_pending(s->emu) && s->wlen < WBUF_HIGH) {
-            timeout = 0;
+            int t = held ? ms_until(s->tx_hold, now) : 0;
+            if (t < timeout)
+                timeout = t;
         }
     }
     struct pollfd p = { .fd = s->fd, .events = 0 };
@@ -538,7 +571,7 @@ static void loop_once(struct serve *s)
         p.events |= POLLOUT;
     if (timeout == 0 && !p.events)
         return;
-    int r = poll(&p, 1, timeout);
+    int r = sock_poll(&p, 1, timeout);
     if (r <= 0)
         return;
     if (s->cfg->transport == ESPEMU_PTY && (p.revents & POLLHUP) && !(p.revents & POLLIN)) {
@@ -553,7 +586,7 @@ static void loop_once(struct serve *s)
     if (can_read && (p.revents & (POLLIN | POLLHUP | POLLERR)))
         read_host(s, now_ns());
     else if (!can_read && (p.revents & (POLLHUP | POLLERR)))
-        poll(NULL, 0, timeout);                 /* poll reports these at once: wait */
+        port_sleep_ms((unsigned)timeout);       /* poll reports these at once: wait */
     if (s->session && (p.revents & POLLNVAL))
         session_end(s, "socket error");
 }
@@ -567,6 +600,7 @@ int espemu_serve(struct espemu_config *cfg)
     s->emu = cfg->emu;
     s->master = s->lfd = s->fd = -1;
     if (cfg->baud_limit) {
+        s->timing = !cfg->no_flash_timing;
         s->byte_ns = 10ull * 1000000000ull / cfg->baud_limit;
         s->chunk = cfg->baud_limit / 10 / 500;  /* about 2 ms of line time */
         if (s->chunk < 1)
@@ -578,12 +612,16 @@ int espemu_serve(struct espemu_config *cfg)
     }
     emu_set_log(s->emu, chip_log, s);
 
+#ifdef _WIN32
+    signal(SIGINT, on_signal);   /* Ctrl-C; Windows runs it on a thread of its own */
+#else
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+#endif
 
     char where[300];
     unsigned port = cfg->port;
@@ -613,8 +651,8 @@ int espemu_serve(struct espemu_config *cfg)
     if (s->master >= 0)
         close(s->master);
     if (s->lfd >= 0)
-        close(s->lfd);
-    if (cfg->pty_link)
+        sock_close(s->lfd);
+    if (s->linked)
         unlink(cfg->pty_link);
     free(s->wbuf);
     free(s);

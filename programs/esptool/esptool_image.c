@@ -5,7 +5,9 @@
 #include <string.h>
 
 #include "esptool.h"
+#include "esptool_cmds.h"
 #include "image.h"
+#include "json_image.h"
 
 static void hex(const uint8_t *b, size_t n, char *out)
 {
@@ -15,7 +17,6 @@ static void hex(const uint8_t *b, size_t n, char *out)
 
 int es_cmd_image_info(struct esptool *t, int argc, char **argv, struct err *e)
 {
-    (void)t;
     const char *file = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--version") && i + 1 < argc)
@@ -29,8 +30,14 @@ int es_cmd_image_info(struct esptool *t, int argc, char **argv, struct err *e)
         return err_set(e, "usage: image_info FILE");
     uint8_t *buf;
     size_t len;
-    if (es_read_file(file, &buf, &len, e) != 0)
+    if (file_read_all(file, FILE_MAX_FLASH, &buf, &len, e) != 0)
         return -1;
+    if (!t->json) {
+        /* esptool v5's text, from the image read as esptool reads it */
+        int rc = es_image_info_print(t->chip, buf, len, e);
+        free(buf);
+        return rc;
+    }
     struct image_info img;
     if (len < IMAGE_HEADER_LEN || image_parse(buf, len, &img, e) != 0) {
         if (len < IMAGE_HEADER_LEN)
@@ -100,6 +107,10 @@ int es_cmd_image_info(struct esptool *t, int argc, char **argv, struct err *e)
         es_print("Bootloader version: %u", (unsigned)img.boot.version);
         es_print("ESP-IDF: %s", img.boot.idf_ver);
         es_print("Compile time: %s", img.boot.date_time);
+    }
+    if (t->json) {
+        json_str(t->json, "file", file);
+        json_image(t->json, "image", &img, true);
     }
     free(buf);
     return 0;

@@ -3,13 +3,17 @@
 #include <string.h>
 
 #include "esptool.h"
+#include "esptool_cmds.h"
 
 static int print_mac(struct esptool *t, struct err *e)
 {
     uint8_t m[6];
     if (loader_read_mac(t->l, m, e) != 0)
         return -1;
-    es_print("MAC: %02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+    if (es_print_mac(t->l, e) != 0)   /* v5's lines (EUI-64 too) */
+        return -1;
+    snprintf(t->mac, sizeof t->mac, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
+             m[4], m[5]);   /* es_run puts it in the --json document */
     return 0;
 }
 
@@ -32,10 +36,13 @@ int es_cmd_chip_id(struct esptool *t, int argc, char **argv, struct err *e)
         uint32_t m0, m1;
         if (loader_read_reg(l, 0x3FF00050, &m0, e) || loader_read_reg(l, 0x3FF00054, &m1, e))
             return -1;
-        es_print("Chip ID: 0x%08x", (unsigned)((m0 >> 24) | ((m1 & 0xFFFFFF) << 8)));
+        uint32_t id = (m0 >> 24) | ((m1 & 0xFFFFFF) << 8);
+        es_print("Chip ID: 0x%08x", (unsigned)id);
+        if (t->json)
+            json_int(t->json, "chip_id", id);
         return 0;
     }
-    es_warn("%s has no Chip ID. Reading MAC instead.", l->chip->display);
+    es_warn("%s has no chip ID. Reading MAC address instead.", l->chip->display);
     return print_mac(t, e);
 }
 
@@ -54,5 +61,12 @@ int es_cmd_flash_id(struct esptool *t, int argc, char **argv, struct err *e)
         es_print("Detected flash size: %uKB", (unsigned)(size >> 10));
     else
         es_print("Detected flash size: Unknown");
+    if (t->json) {
+        json_obj(t->json, "flash_id");
+        json_int(t->json, "manufacturer", id & 0xFF);
+        json_int(t->json, "device", ((id >> 8) & 0xFF) << 8 | ((id >> 16) & 0xFF));
+        json_int(t->json, "size", size);
+        json_end(t->json);
+    }
     return 0;
 }

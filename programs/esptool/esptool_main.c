@@ -6,7 +6,8 @@
  * Global options (before or after the command, both spellings):
  *   -c/--chip CHIP  -p/--port PORT  -b/--baud BAUD  --before MODE  --after MODE
  *   --no-stub  -t/--trace  --connect-attempts N
- * Environment: ESPTOOL_PORT, ESPTOOL_BAUD (as esptool), ESPTOOL_CHIP. */
+ * Environment: ESPTOOL_PORT, ESPTOOL_BAUD (as esptool), ESPTOOL_CHIP; ESPTOOL_FM/FF/FS
+ * give the flash option defaults (esptool_checks.c, esptool_elf.c). */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -14,11 +15,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "boards.h"
 #include "esptool.h"
+#include "esptool_cmds.h"
 #include "port_serial.h"
 #include "programs.h"
 
 static bool progress_open;
+bool es_json_mode;
 
 void es_progress_done(void)
 {
@@ -29,27 +33,37 @@ void es_progress_done(void)
     fflush(stdout);
 }
 
+/* Where a line goes: a board's line when several run (boards.h), stderr
+ * under --json (stdout is the document's), else stdout. */
+static void emit(const char *prefix, const char *fmt, va_list ap)
+{
+    char text[1024];
+    vsnprintf(text, sizeof text, fmt, ap);
+    struct board *b = board_self();
+    if (b) {
+        board_say(b, "%s%s", prefix, text);
+        return;
+    }
+    es_progress_done();
+    FILE *f = es_json_mode ? stderr : stdout;
+    fprintf(f, "%s%s\n", prefix, text);
+    fflush(f);
+}
+
 void es_print(const char *fmt, ...)
 {
-    es_progress_done();
     va_list ap;
     va_start(ap, fmt);
-    vfprintf(stdout, fmt, ap);
+    emit("", fmt, ap);
     va_end(ap);
-    fputc('\n', stdout);
-    fflush(stdout);
 }
 
 void es_warn(const char *fmt, ...)
 {
-    es_progress_done();
     va_list ap;
     va_start(ap, fmt);
-    fputs("Warning: ", stdout);
-    vfprintf(stdout, fmt, ap);
+    emit("Warning: ", fmt, ap);
     va_end(ap);
-    fputc('\n', stdout);
-    fflush(stdout);
 }
 
 static void on_log(void *ctx, const char *msg)
@@ -68,6 +82,12 @@ static void on_progress(void *ctx, const char *what, uint32_t addr, uint64_t don
     struct esptool *t = ctx;
     static uint64_t last_done;
     static int last_step = -1;
+    if (board_self()) {
+        board_progress(board_self(), what, done, total);
+        return;
+    }
+    if (es_json_mode)
+        return;   /* stdout is the document's */
     if (strcmp(what, "Connecting") == 0) {
         if (!progress_open)
             fputs("Connecting...", stdout);
@@ -88,7 +108,9 @@ static void on_progress(void *ctx, const char *what, uint32_t addr, uint64_t don
         for (int i = 0; i < 30; i++)
             bar[i] = i < fill ? '=' : (i == fill ? '>' : ' ');
         bar[30] = '\0';
-        printf("\r%s at 0x%08x [%s] %3d%% %llu/%llu bytes...", what, (unsigned)addr, bar, pct,
+        /* the address moves with the bytes, as esptool's bar does */
+        printf("\r%s at 0x%08x [%s] %3d%% %llu/%llu bytes...", what, (unsigned)(addr + done),
+               bar, pct,
                (unsigned long long)done, (unsigned long long)total);
         fflush(stdout);
         progress_open = true;
@@ -158,38 +180,6 @@ int es_parse_u32(const char *s, uint32_t *out)
     return 0;
 }
 
-int es_read_file(const char *path, uint8_t **buf, size_t *len, struct err *e)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return err_sys(e, "%s", path);
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *b = malloc(cap);
-    while (b) {
-        size_t r = fread(b + n, 1, cap - n, f);
-        n += r;
-        if (n < cap)
-            break;
-        uint8_t *nb = realloc(b, cap * 2);
-        if (!nb) {
-            free(b);
-            b = NULL;
-            break;
-        }
-        b = nb;
-        cap *= 2;
-    }
-    bool bad = ferror(f);
-    fclose(f);
-    if (!b || bad) {
-        free(b);
-        return err_set(e, "%s: cannot read", path);
-    }
-    *buf = b;
-    *len = n;
-    return 0;
-}
-
 /* ---- connecting ---- */
 
 static const char *choose_port(struct esptool *t, struct err *e)
@@ -244,27 +234,15 @@ static void on_connected(void *ctx, struct loader *l)
 {
     struct esptool *t = ctx;
     es_progress_done();
+    snprintf(t->chip_name, sizeof t->chip_name, "%s", l->chip->name);
     if (!t->chip || !strcmp(t->chip, "auto"))
         es_print("Detecting chip type... %s", l->chip->display);
-    if (l->secure_download) {
-        es_print("Chip is %s in Secure Download Mode", l->chip->display);
-        return;
-    }
-    char text[160];
-    struct err ie;
-    if (loader_chip_description(l, text, sizeof text, &ie) == 0)
-        es_print("Chip is %s", text);
-    else
-        es_print("Chip is %s", l->chip->display);
-    if (loader_chip_features(l, text, sizeof text, &ie) == 0)
-        es_print("Features: %s", text);
-    int xtal = loader_crystal_mhz(l, &ie);
-    if (xtal > 0)
-        es_print("Crystal is %dMHz", xtal);
     uint8_t mac[6];
-    if (loader_read_mac(l, mac, &ie) == 0)
-        es_print("MAC: %02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4],
-                 mac[5]);
+    struct err ie;
+    if (!l->secure_download && loader_read_mac(l, mac, &ie) == 0)
+        snprintf(t->mac, sizeof t->mac, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
+                 mac[3], mac[4], mac[5]);
+    es_chip_report(t, l);   /* esptool v5's summary (esptool_report.c) */
 }
 
 int es_attach(struct esptool *t, const char *flash_size, bool announce, struct err *e)
@@ -280,7 +258,7 @@ int es_attach(struct esptool *t, const char *flash_size, bool announce, struct e
     if (loader_attach(t->l, size, e) != 0)
         return -1;
     if (announce && detect)
-        es_print("Auto-detected Flash size: %uMB", (unsigned)(t->l->flash_size >> 20));
+        es_print("Auto-detected flash size: %uMB", (unsigned)(t->l->flash_size >> 20));
     else if (announce && !size && !t->l->stub)
         es_print("WARNING: In case of failure, please set a specific --flash_size.");
     return 0;
@@ -299,37 +277,56 @@ void es_finish(struct esptool *t)
 struct command {
     const char *name;
     int (*fn)(struct esptool *t, int argc, char **argv, struct err *e);
-    const char *help;
+    const char *args;   /* for the usage text */
+    const char *what;
 };
 
 static const struct command commands[] = {
-    { "write-flash", es_cmd_write_flash, "ADDR FILE [ADDR FILE...]  write files to flash" },
-    { "read-flash", es_cmd_read_flash, "ADDR SIZE FILE             read flash to a file" },
-    { "verify-flash", es_cmd_verify_flash, "ADDR FILE [ADDR FILE...] compare flash with files" },
-    { "erase-flash", es_cmd_erase_flash, "                          erase the whole flash" },
-    { "erase-region", es_cmd_erase_region, "ADDR SIZE                erase a region" },
-    { "chip-id", es_cmd_chip_id, "                              print the chip id" },
-    { "flash-id", es_cmd_flash_id, "                             print the flash id and size" },
-    { "read-mac", es_cmd_read_mac, "                             print the MAC address" },
-    { "image-info", es_cmd_image_info, "FILE                       describe a firmware image" },
-    { "merge-bin", es_cmd_merge_bin, "-o OUT ADDR FILE [ADDR FILE...] merge files into one" },
-    { NULL, NULL, NULL },
+    { "write-flash", es_cmd_write_flash, "ADDR FILE [ADDR FILE...]", "write files to flash" },
+    { "read-flash", es_cmd_read_flash, "ADDR SIZE FILE", "read flash to a file" },
+    { "verify-flash", es_cmd_verify_flash, "ADDR FILE [ADDR FILE...]",
+      "compare flash with files" },
+    { "erase-flash", es_cmd_erase_flash, "", "erase the whole flash" },
+    { "erase-region", es_cmd_erase_region, "ADDR SIZE", "erase a region" },
+    { "chip-id", es_cmd_chip_id, "", "print the chip id" },
+    { "flash-id", es_cmd_flash_id, "", "print the flash id and size" },
+    { "read-mac", es_cmd_read_mac, "", "print the MAC address" },
+    { "image-info", es_cmd_image_info, "FILE", "describe a firmware image" },
+    { "merge-bin", es_cmd_merge_bin, "-o OUT ADDR FILE [ADDR FILE...]",
+      "merge files into one" },
+    { "restore-backup", es_cmd_restore_backup, "FILE", "put a backup back" },
+    { "elf2image", es_cmd_elf2image, "FILE", "ELF to a flashable image" },
+    { "make-image", es_cmd_make_image, "OUT -f FILE -a ADDR...", "ESP8266 image from segments" },
+    { "load-ram", es_cmd_load_ram, "FILE", "load an image into RAM and run it" },
+    { "dump-mem", es_cmd_dump_mem, "ADDR SIZE FILE", "save RAM or registers to a file" },
+    { "read-mem", es_cmd_read_mem, "ADDR", "read a 32-bit word" },
+    { "write-mem", es_cmd_write_mem, "ADDR VALUE [MASK]", "write a 32-bit word" },
+    { "run", es_cmd_run, "", "run the app in flash" },
+    { "read-flash-status", es_cmd_read_flash_status, "[--bytes N]",
+      "read the flash status register" },
+    { "write-flash-status", es_cmd_write_flash_status, "VALUE",
+      "write the flash status register" },
+    { "get-security-info", es_cmd_get_security_info, "", "secure boot, flash encryption" },
+    { NULL, NULL, NULL, NULL },
 };
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: esptool [-c CHIP] [-p PORT] [-b BAUD] [--before MODE] [--after MODE]\n"
-               "               [--no-stub] [--trace] [--connect-attempts N] COMMAND ...\n\n"
+    fprintf(f, "usage: esptool [-c CHIP] [-p PORT[,PORT...]] [-b BAUD] [--before MODE]\n"
+               "               [--after MODE] [--no-stub] [--trace] [--connect-attempts N]\n"
+               "               [--json] [--no-diff] [--no-backup] [--dry-run] COMMAND ...\n\n"
                "esptool-compatible front end of mp-image-tool-esp32 %s (no Python needed).\n\n"
                "Commands (write_flash and write-flash both work):\n", MPI_VERSION);
     for (const struct command *c = commands; c->name; c++)
-        fprintf(f, "  %-13s %s\n", c->name, c->help);
+        fprintf(f, "  %-19s %-31s %s\n", c->name, c->args, c->what);
+    fprintf(f, "  %-19s %-31s %s\n", "version", "", "print the version");
     fprintf(f, "\n--before: default-reset, usb-reset, no-reset, no-reset-no-sync\n"
                "--after:  hard-reset, soft-reset, no-reset, no-reset-stub\n"
                "--chip:   auto");
     for (const struct chip *const *c = chip_all(); *c; c++)
         fprintf(f, ", %s", (*c)->name);
-    fprintf(f, "\nEnvironment: ESPTOOL_PORT, ESPTOOL_BAUD, ESPTOOL_CHIP.\n");
+    fprintf(f, "\nEnvironment: ESPTOOL_PORT, ESPTOOL_BAUD, ESPTOOL_CHIP, ESPTOOL_FM, ESPTOOL_FF, "
+               "ESPTOOL_FS.\n");
 }
 
 static int parse_before(const char *v, struct loader_opts *o)
@@ -375,7 +372,8 @@ static int global_option(struct esptool *t, int argc, char **argv, int *i, bool 
                  !strcmp(opt, "--port") || !strcmp(opt, "-b") || !strcmp(opt, "--baud") ||
                  !strcmp(opt, "--before") || !strcmp(opt, "--after") ||
                  !strcmp(opt, "--connect-attempts") || !strcmp(opt, "--reset-sequence");
-    bool flag = !strcmp(opt, "--no-stub") || !strcmp(opt, "-t") || !strcmp(opt, "--trace");
+    bool flag = !strcmp(opt, "--no-stub") || !strcmp(opt, "-t") || !strcmp(opt, "--trace") ||
+                es_run_flag(t, opt);
     if (!takes && !flag)
         return 0;
     if (takes) {
@@ -391,7 +389,8 @@ static int global_option(struct esptool *t, int argc, char **argv, int *i, bool 
             return err_set(e, "invalid chip choice: '%s'", val);
         t->chip = val;
     } else if (!strcmp(opt, "-p") || !strcmp(opt, "--port")) {
-        t->port = val;
+        if (es_add_port(t, val, e) != 0)
+            return -1;
     } else if (!strcmp(opt, "-b") || !strcmp(opt, "--baud")) {
         if (es_parse_u32(val, &t->baud) != 0 || t->baud < 300)
             return err_set(e, "invalid baud rate '%s'", val);
@@ -411,27 +410,26 @@ static int global_option(struct esptool *t, int argc, char **argv, int *i, bool 
         t->lo.reset_sequence = val;
     } else if (!strcmp(opt, "--no-stub")) {
         t->lo.no_stub = true;
+    } else if (es_run_flag(t, opt)) {
+        es_run_set_flag(t, opt);
     } else {
         t->trace = true;
     }
     return 1;
 }
 
-int esptool_main(int argc, char **argv)
+static int run_main(struct esptool *t, int argc, char **argv)
 {
-    struct esptool t;
-    memset(&t, 0, sizeof t);
-    loader_opts_init(&t.lo);
-    t.tty = isatty(STDOUT_FILENO);
+    t->tty = isatty(STDOUT_FILENO);
     struct err e;
     err_clear(&e);
     const char *env;
     if ((env = getenv("ESPTOOL_PORT")) && *env)
-        t.port = env;
+        t->port = env;
     if ((env = getenv("ESPTOOL_CHIP")) && *env)
-        t.chip = env;
-    t.baud = 115200;
-    if ((env = getenv("ESPTOOL_BAUD")) && *env && es_parse_u32(env, &t.baud) != 0) {
+        t->chip = env;
+    t->baud = 115200;
+    if ((env = getenv("ESPTOOL_BAUD")) && *env && es_parse_u32(env, &t->baud) != 0) {
         fprintf(stderr, "A fatal error occurred: invalid ESPTOOL_BAUD '%s'\n", env);
         return 2;
     }
@@ -442,16 +440,24 @@ int esptool_main(int argc, char **argv)
         return 2;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            usage(stdout);
+            /* after a command: that command's help (esptool_help.c) */
+            char cname[64];
+            es_normalize(nrest ? rest[0] : "", cname, sizeof cname);
+            const char *h = es_command_help(cname);
+            if (h)
+                printf("usage: esptool [global options] %s\n", h);
+            else
+                usage(stdout);
             free(rest);
             return 0;
         }
-        if (!strcmp(argv[i], "--version") || !strcmp(argv[i], "version")) {
+        /* after a command, --version is elf2image's (-e) */
+        if (nrest == 0 && (!strcmp(argv[i], "--version") || !strcmp(argv[i], "version"))) {
             printf("esptool (mp-image-tool-esp32 %s)\n", MPI_VERSION);
             free(rest);
             return 0;
         }
-        int r = global_option(&t, argc, argv, &i, nrest > 0, &e);
+        int r = global_option(t, argc, argv, &i, nrest > 0, &e);
         if (r < 0) {
             fprintf(stderr, "esptool: error: %s\n", e.msg);
             free(rest);
@@ -472,33 +478,51 @@ int esptool_main(int argc, char **argv)
         if (!strcmp(c->name, name))
             cmd = c;
     if (!cmd) {
-        fprintf(stderr, "esptool: error: unknown command '%s' (see --help)\n", rest[0]);
+        const char *near = es_suggest(name);
+        if (near)
+            fprintf(stderr, "esptool: error: unknown command '%s' (did you mean '%s'? see "
+                            "--help)\n", rest[0], near);
+        else
+            fprintf(stderr, "esptool: error: unknown command '%s' (see --help)\n", rest[0]);
         free(rest);
         return 2;
     }
-    t.lo.chip = t.chip;
-    t.lo.baud = t.baud;
-    t.lo.log = on_log;
-    t.lo.detail = on_log;
-    t.lo.connected = on_connected;
-    t.lo.progress = on_progress;
-    t.lo.ctx = &t;
-    if (t.trace)
-        t.lo.trace = on_trace;
-    printf("esptool.py v4.8 compatible (mp-image-tool-esp32 %s)\n", MPI_VERSION);
-    int rc = cmd->fn(&t, nrest, rest, &e);
+    t->lo.chip = t->chip;
+    t->lo.baud = t->baud;
+    t->lo.log = on_log;
+    t->lo.detail = on_log;
+    t->lo.connected = on_connected;
+    t->lo.progress = on_progress;
+    t->lo.ctx = t;
+    if (t->trace)
+        t->lo.trace = on_trace;
+    es_json_mode = t->json_out;
+    if (!es_json_mode)
+        printf("esptool.py v4.8 compatible (mp-image-tool-esp32 %s)\n", MPI_VERSION);
+    int rc = es_run(t, cmd->name, cmd->fn, nrest, rest, &e);
     es_progress_done();
     if (rc != 0) {
         fflush(stdout);
         fprintf(stderr, "\nA fatal error occurred: %s\n", e.msg);
-        if (t.l) {
-            loader_close(t.l);
-            t.l = NULL;
+        if (t->l) {
+            loader_close(t->l);
+            t->l = NULL;
         }
         free(rest);
         return 2;
     }
-    es_finish(&t);
+    es_finish(t);
     free(rest);
     return 0;
+}
+
+int esptool_main(int argc, char **argv)
+{
+    struct esptool t;
+    memset(&t, 0, sizeof t);
+    loader_opts_init(&t.lo);
+    int rc = run_main(&t, argc, argv);
+    for (int i = 0; i < t.nports; i++)
+        free((char *)t.ports[i]);   /* es_add_port's copies */
+    return rc;
 }

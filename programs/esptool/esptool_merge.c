@@ -7,12 +7,12 @@
  * block count, family id, 476 data bytes (payload, then addr u32, len u32,
  * MD5 of the payload when MD5 is on), final magic 0x0AB16F30.  Block numbers
  * restart for every input file, as esptool writes them. */
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bytes.h"
+#include "hash.h"
 #include "esptool.h"
 
 struct input {
@@ -51,8 +51,7 @@ static int write_uf2(FILE *f, const struct input *in, int n, uint32_t family, bo
             if (md5) {
                 put_le32(blk + 32 + len, addr);
                 put_le32(blk + 36 + len, len);
-                unsigned ml = 16;
-                EVP_Digest(in[k].data + off, len, blk + 40 + len, &ml, EVP_md5(), NULL);
+                hash_md5(in[k].data + off, len, blk + 40 + len);
             }
             put_le32(blk + 508, 0x0AB16F30);
             if (fwrite(blk, 1, sizeof blk, f) != sizeof blk)
@@ -97,6 +96,21 @@ static int write_hex(FILE *f, const struct input *in, int n)
     }
     hex_record(f, 1, 0, NULL, 0);
     return ferror(f) ? -1 : 0;
+}
+
+/* A raw image is every byte from the target offset to the end of the last
+ * input or the padding: no flash is larger than 128 MB. */
+static int raw_too_large(const struct input *in, int n, uint32_t target, uint32_t pad,
+                         struct err *e)
+{
+    uint64_t end = pad;
+    for (int i = 0; i < n; i++)
+        if ((uint64_t)in[i].addr + in[i].len > end)
+            end = (uint64_t)in[i].addr + in[i].len;
+    if (end > target && end - target > FILE_MAX_FLASH)
+        return err_set(e, "merge_bin: the output would be 0x%llx bytes, larger than the "
+                          "largest flash (128 MB)", (unsigned long long)(end - target));
+    return 0;
 }
 
 int es_cmd_merge_bin(struct esptool *t, int argc, char **argv, struct err *e)
@@ -173,7 +187,7 @@ int es_cmd_merge_bin(struct esptool *t, int argc, char **argv, struct err *e)
     if (size && !strcmp(size, "detect"))
         size = NULL;   /* no device to detect from */
     for (int i = 0; i < n; i++)
-        if (es_read_file(in[i].file, &in[i].data, &in[i].len, e) != 0)
+        if (file_read_all(in[i].file, FILE_MAX_FLASH, &in[i].data, &in[i].len, e) != 0)
             goto out;
     qsort(in, (size_t)n, sizeof in[0], cmp_input);
     for (int i = 0; i < n; i++) {
@@ -191,11 +205,14 @@ int es_cmd_merge_bin(struct esptool *t, int argc, char **argv, struct err *e)
                 (unsigned)target, (unsigned)in[0].addr);
         goto out;
     }
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", out);
-    FILE *f = fopen(tmp, "wb");
+    if (!strcmp(format, "raw") && raw_too_large(in, n, target, pad, e))
+        goto out;
+    /* Built in memory, then written as every output file is (fileio.h). */
+    char *mem = NULL;
+    size_t total = 0;
+    FILE *f = open_memstream(&mem, &total);
     if (!f) {
-        err_sys(e, "%s", tmp);
+        err_sys(e, "%s", out);
         goto out;
     }
     int w = 0;
@@ -214,17 +231,20 @@ int es_cmd_merge_bin(struct esptool *t, int argc, char **argv, struct err *e)
         for (; pad && pos < pad && !w; pos++)
             w = fputc(0xFF, f) == EOF;
     }
-    long total = ftell(f);
-    if (fclose(f) != 0 || w || rename(tmp, out) != 0) {
-        remove(tmp);
-        err_sys(e, "%s: cannot write", out);
+    if (fclose(f) != 0 || w) {
+        free(mem);
+        err_set(e, "%s: out of memory", out);
         goto out;
     }
+    int wrc = file_write_atomic(out, mem, total, e);
+    free(mem);
+    if (wrc != 0)
+        goto out;
     if (!strcmp(format, "uf2"))
-        es_print("Wrote 0x%lx bytes to file '%s', ready to be flashed with any ESP USB Bridge.",
+        es_print("Wrote 0x%zx bytes to file '%s', ready to be flashed with any ESP USB Bridge.",
                  total, out);
     else
-        es_print("Wrote 0x%lx bytes to file '%s', ready to flash to offset 0x%x.", total, out,
+        es_print("Wrote 0x%zx bytes to file '%s', ready to flash to offset 0x%x.", total, out,
                  (unsigned)target);
     rc = 0;
 out:

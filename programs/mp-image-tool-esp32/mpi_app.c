@@ -1,4 +1,5 @@
 /* -x/--extract-app and --check-app. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,7 @@
 #include "fileio.h"
 #include "mpi.h"
 #include "mpi_run.h"
+#include "names.h"
 #include "op_app.h"
 #include "op_ota.h"
 #include "out.h"
@@ -13,8 +15,7 @@
 /* FILE.bin -> FILE.app-bin in the current directory. */
 static void app_name(const char *input, char *out, size_t cap)
 {
-    const char *base = strrchr(input, '/');
-    base = base ? base + 1 : input;
+    const char *base = host_base_name(input);
     size_t n = strlen(base);
     if (n >= 4 && strcmp(base + n - 4, ".bin") == 0)
         n -= 4;
@@ -46,25 +47,49 @@ static void print_report(const struct app_report *r)
 {
     const char *what = strcmp(r->part.name, "bootloader") == 0 ? "Bootloader" : "App";
     if (!r->present) {
-        out_info("Partition '%s': %s image signature not found.", r->part.name, what);
+        out_data("Partition '%s': %s image signature not found.", r->part.name, what);
         return;
     }
-    out_info("Partition '%s': %s image signature found.", r->part.name, what);
+    out_data("Partition '%s': %s image signature found.", r->part.name, what);
     if (r->img.total_len) {
         const struct image_info *i = &r->img;
-        out_info("  %s, %u segments, %u bytes, checksum %s, SHA-256 %s", i->chip->name,
+        out_data("  %s, %u segments, %u bytes, checksum %s, SHA-256 %s", i->chip->name,
                  i->segment_count, i->total_len, i->checksum_ok ? "valid" : "INVALID",
                  !i->hash_appended ? "not appended" : i->sha_ok ? "valid" : "INVALID");
         if (i->has_app_desc)
-            out_info("  %s %s, ESP-IDF %s, built %s %s", i->app.project_name, i->app.version,
+            out_data("  %s %s, ESP-IDF %s, built %s %s", i->app.project_name, i->app.version,
                      i->app.idf_ver, i->app.date, i->app.time);
         if (i->has_boot_desc)
-            out_info("  bootloader ESP-IDF %s, built %s", i->boot.idf_ver, i->boot.date_time);
+            out_data("  bootloader ESP-IDF %s, built %s", i->boot.idf_ver, i->boot.date_time);
     }
     if (r->valid)
-        out_info("  Hash confirmed (size=%u).", r->img.total_len);
+        out_data("  Hash confirmed (size=%u).", r->img.total_len);
     else
         out_warn("Partition '%s': %s", r->part.name, r->problem);
+}
+
+/* One otadata select entry: what it selects and the state an app with
+ * rollback sees (NEW, PENDING_VERIFY, VALID, ...). */
+static void print_ota_record(int i, const struct otadata_entry *r, int n_ota, bool active)
+{
+    if (r->seq == 0xFFFFFFFFu) {
+        out_data("OTA data entry %d: empty", i);
+        return;
+    }
+    char slot[16] = "no OTA slot";
+    if (n_ota > 0)
+        snprintf(slot, sizeof slot, "ota_%u", (unsigned)((r->seq - 1) % (uint32_t)n_ota));
+    /* ESP-IDF's names: ESP_OTA_IMG_NEW ... */
+    const char *name = otadata_state_name(r->state);
+    char state[32];
+    size_t k = 0;
+    for (; name && name[k] && k + 1 < sizeof state; k++)
+        state[k] = (char)toupper((unsigned char)name[k]);
+    state[k] = '\0';
+    if (!name)
+        snprintf(state, sizeof state, "0x%x (unknown)", (unsigned)r->state);
+    out_data("OTA data entry %d: seq %u -> %s, state %s%s%s", i, (unsigned)r->seq, slot, state,
+             r->crc_ok ? "" : ", CRC WRONG (ignored)", active ? " (in use)" : "");
 }
 
 static void print_ota(struct mpi_run *run)
@@ -79,8 +104,10 @@ static void print_ota(struct mpi_run *run)
     }
     if (!v.has_otadata)
         return;
-    out_info("Current OTA boot partition: %s", v.current);
-    out_info("Next OTA boot partition: %s", v.next);
+    for (int i = 0; i < 2; i++)
+        print_ota_record(i, &v.records.e[i], v.n_ota, i == v.records.active);
+    out_data("Current OTA boot partition: %s", v.current);
+    out_data("Next OTA boot partition: %s", v.next);
 }
 
 int mpi_check_app(struct mpi_run *run, struct err *e)

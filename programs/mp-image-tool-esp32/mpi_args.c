@@ -41,7 +41,8 @@ static int parse_number(const char *s, size_t n, double *out)
     return (*end || errno || buf[0] == '-' || buf[0] == '+') ? -1 : 0;
 }
 
-int parse_size(const char *s, uint32_t *out, struct err *e)
+/* A size with an optional unit; `plain` multiplies a number without one. */
+static int parse_scaled(const char *s, double plain, uint32_t *out, struct err *e)
 {
     /* Suffixes tested in this order, as the Python tool does; so "0x1b"
      * means 0x1 blocks (its documented quirk, kept for compatibility). */
@@ -49,7 +50,7 @@ int parse_size(const char *s, uint32_t *out, struct err *e)
         { "M", 0x100000 }, { "MB", 0x100000 }, { "K", 0x400 }, { "KB", 0x400 }, { "B", 0x1000 },
     };
     size_t n = strlen(s);
-    double mult = 1, v;
+    double mult = plain, v;
     for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
         if (ends_with(s, n, units[i].suffix)) {
             n -= strlen(units[i].suffix);
@@ -63,6 +64,16 @@ int parse_size(const char *s, uint32_t *out, struct err *e)
         return err_set(e, "size '%s' is not a whole number of bytes that fits 32 bits", s);
     *out = (uint32_t)v;
     return 0;
+}
+
+int parse_size(const char *s, uint32_t *out, struct err *e)
+{
+    return parse_scaled(s, 1, out, e);
+}
+
+int parse_blocks(const char *s, uint32_t *out, struct err *e)
+{
+    return parse_scaled(s, 0x1000, out, e);
 }
 
 static char *trim(char *s)

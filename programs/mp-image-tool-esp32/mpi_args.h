@@ -14,6 +14,9 @@
 #define ARG_MAX_FIELDS 4
 
 int parse_size(const char *s, uint32_t *out, struct err *e);
+/* The same, except that a number without a unit counts 4 KiB blocks (what
+ * the Python tool's README says of `--fs grow vfs 1024`). */
+int parse_blocks(const char *s, uint32_t *out, struct err *e);
 
 /* A comma-separated list, each item split into up to 4 fields on = or :. */
 struct arg_item {

@@ -25,6 +25,7 @@
 #include "mpi_args.h"
 #include "mpi_run.h"
 #include "op_fs.h"
+#include "json.h"
 #include "out.h"
 
 /* Timestamps of files we create without a source (boot.py after mkfs):
@@ -64,7 +65,7 @@ static struct lfs *get_fs(struct mpi_run *run, const char *name, struct err *e)
     struct op_fs_mount *m = op_fs_mount(set, name, &fresh, e);
     if (!m)
         return NULL;
-    if (fresh && m->blocks_mismatch)
+    if (fresh && m->blocks_mismatch && !mpi_grow_requested(run, name))
         out_warn("The filesystem in '%s' has %u blocks but the partition holds %u: MicroPython "
                  "will not mount it. Use '--fs grow %s' to fix.",
                  name, m->fs_blocks, m->part_blocks, name);
@@ -95,17 +96,6 @@ static const char *split_arg(const char *arg, char *part, size_t cap)
 static const char *shown(const char *p)
 {
     return *p ? p : ".";
-}
-
-/* A name from a filesystem image, made safe for a terminal: control
- * characters as \xNN. */
-static const char *printable(const char *s, char *buf, size_t cap)
-{
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p && n + 5 < cap; p++)
-        n += (size_t)snprintf(buf + n, cap - n, *p < 0x20 || *p == 0x7f ? "\\x%02x" : "%c", *p);
-    buf[n] = '\0';
-    return buf;
 }
 
 /* ---- commands taking paths: ls, cat, mkdir, rm, get ------------------------- */
@@ -144,28 +134,45 @@ static int each_path(struct mpi_run *run, const struct path_cmd *c, int argc, ch
     return 0;
 }
 
+/* Paths from the filesystem come escaped (op_fs.h, README "Names"). */
 static void print_ls(void *ctx, const char *rel, const struct lfs_info *info)
 {
     (void)ctx;
+    if (out_json) {
+        json_obj(out_json, NULL);
+        json_str(out_json, "path", rel);
+        json_str(out_json, "type", info->type == LFS_TYPE_DIR ? "dir" : "file");
+        json_int(out_json, "size", info->type == LFS_TYPE_DIR ? 0 : info->size);
+        json_end(out_json);
+        return;
+    }
     out_data("%s%s", rel, info->type == LFS_TYPE_DIR ? "/" : "");
+}
+
+static void print_damage(void *ctx, const char *path, const char *why)
+{
+    (void)ctx;
+    out_warn("'%s': %s", path, why);
 }
 
 static int do_ls(struct lfs *fs, const char *path, const char *dest, struct err *e)
 {
     (void)dest;
-    return op_fs_ls(fs, path, print_ls, NULL, e);
+    return op_fs_ls(fs, path, print_ls, print_damage, NULL, e);
+}
+
+static int cat_sink(void *ctx, const void *buf, size_t len, struct err *e)
+{
+    (void)ctx;
+    (void)e;
+    out_bytes(buf, len);
+    return 0;
 }
 
 static int do_cat(struct lfs *fs, const char *path, const char *dest, struct err *e)
 {
     (void)dest;
-    uint8_t *data;
-    uint32_t len;
-    if (op_fs_cat(fs, path, &data, &len, e))
-        return -1;
-    out_bytes(data, len);
-    free(data);
-    return 0;
+    return op_fs_cat(fs, path, cat_sink, NULL, e);
 }
 
 static int do_mkdir(struct lfs *fs, const char *path, const char *dest, struct err *e)
@@ -177,30 +184,29 @@ static int do_mkdir(struct lfs *fs, const char *path, const char *dest, struct e
 static int do_rm(struct lfs *fs, const char *path, const char *dest, struct err *e)
 {
     (void)dest;
-    return op_fs_rm(fs, path, e);
+    return op_fs_rm(fs, path, print_damage, NULL, e);
 }
 
 /* get/put report: files and directories copied, entries skipped. */
 static void print_copy(void *ctx, const struct op_fs_copy *c)
 {
     (void)ctx;
-    char name[1024];
     switch (c->kind) {
     case OP_FS_COPY_FILE:
-        out_data("%s -> %s", c->src, c->dst);
+        out_info("%s -> %s", c->src, c->dst);
         break;
     case OP_FS_COPY_DIR:
         if (c->top)
-            out_data("%s -> %s", shown(c->src), c->dst);
+            out_info("%s -> %s", shown(c->src), c->dst);
         else
-            out_data("%s/ -> %s/", c->src, c->dst);
+            out_info("%s/ -> %s/", c->src, c->dst);
         break;
     case OP_FS_SKIP_UNSAFE:
-        out_warn("Skipping '%s/%s': unsafe name for the host", c->src,
-                 printable(c->dst, name, sizeof name));
+    case OP_FS_SKIP_DAMAGED:
+        out_warn("Skipping '%s': %s", c->src, c->why);
         break;
     case OP_FS_SKIP_SYMLINK:
-        out_warn("Skipping '%s': symbolic link to a directory", c->src);
+        out_warn("Skipping '%s': %s", c->src, c->why ? c->why : "symbolic link to a directory");
         break;
     case OP_FS_SKIP_SPECIAL:
         out_warn("Skipping '%s': not a regular file", c->src);
@@ -313,10 +319,20 @@ static int cmd_mkfs(struct mpi_run *run, int argc, char **argv, struct err *e)
     return 0;
 }
 
+static bool part_exists(struct mpi_run *run, const char *name)
+{
+    struct part p;
+    struct err e;
+    return firmware_find_part(mpi_firmware(run), name, &p, &e) == 0;
+}
+
 /* Run `show` on the figures of each partition named (default: every
- * filesystem partition). */
+ * filesystem partition).  With `absent`, a partition that holds no
+ * filesystem (or none that mounts) is reported through it and the rest go
+ * on; without, it is the error. */
 static int each_fs(struct mpi_run *run, int argc, char **argv,
-                   void (*show)(const char *name, const struct op_fs_stat *st), struct err *e)
+                   void (*show)(const char *name, const struct op_fs_stat *st),
+                   void (*absent)(const char *name, const char *why), struct err *e)
 {
     char names[OP_FS_MAX_MOUNTS][PTABLE_NAME_MAX + 1];
     int n = 0;
@@ -326,6 +342,10 @@ static int each_fs(struct mpi_run *run, int argc, char **argv,
         snprintf(names[n++], PTABLE_NAME_MAX + 1, "%s", argv[i]);
     for (int i = 0; i < n; i++) {
         struct lfs *fs = get_fs(run, names[i], e);
+        if (!fs && absent && part_exists(run, names[i])) {
+            absent(names[i], e->msg);
+            continue;
+        }
         if (!fs)
             return -1;
         struct op_fs_stat st;
@@ -336,14 +356,37 @@ static int each_fs(struct mpi_run *run, int argc, char **argv,
     return 0;
 }
 
+/* --json: a filesystem's facts, one object in the command's list. */
+static void stat_json(const char *name, const struct op_fs_stat *st)
+{
+    json_obj(out_json, NULL);
+    json_str(out_json, "partition", name);
+    json_strf(out_json, "version", "%u.%u", st->version_major, st->version_minor);
+    json_int(out_json, "block_size", st->block_size);
+    json_int(out_json, "blocks", st->blocks);
+    json_int(out_json, "used_blocks", st->used_blocks);
+    json_int(out_json, "free_blocks", st->free_blocks);
+    json_int(out_json, "size", st->size);
+    json_int(out_json, "name_max", st->name_max);
+    json_end(out_json);
+}
+
 static void show_df(const char *name, const struct op_fs_stat *st)
 {
+    if (out_json) {
+        stat_json(name, st);
+        return;
+    }
     out_data("  %-14s %9u %8u %9u %5.0f%%", name, st->total_kb, st->used_kb, st->free_kb,
              st->used_pct);
 }
 
 static void show_info(const char *name, const struct op_fs_stat *st)
 {
+    if (out_json) {
+        stat_json(name, st);
+        return;
+    }
     char ver[32];
     snprintf(ver, sizeof ver, "%u.%u", st->version_major, st->version_minor);
     out_data("Filesystem '%s': LittleFS", name);
@@ -356,16 +399,33 @@ static void show_info(const char *name, const struct op_fs_stat *st)
     out_data("  Blocks Free: %9u", st->free_blocks);
 }
 
+/* A df row for a partition without a filesystem: "(no filesystem: ...)". */
+static void show_df_absent(const char *name, const char *why)
+{
+    if (out_json) {
+        json_obj(out_json, NULL);
+        json_str(out_json, "partition", name);
+        json_str(out_json, "absent", why);
+        json_end(out_json);
+        return;
+    }
+    const char *colon = strstr(why, "': ");   /* drop "partition 'vfs': " */
+    out_data("  %-14s (%s)", name, colon ? colon + 3 : why);
+}
+
 static int cmd_df(struct mpi_run *run, int argc, char **argv, struct err *e)
 {
-    out_data("LittleFS Filesystems");
-    out_data("# %-14s %9s %8s %9s %5s%%", "Partition", "Total kB", "Used kB", "Free kB", "Used");
-    return each_fs(run, argc, argv, show_df, e);
+    if (!out_json) {
+        out_data("LittleFS Filesystems");
+        out_data("# %-14s %9s %8s %9s %5s%%", "Partition", "Total kB", "Used kB", "Free kB",
+                 "Used");
+    }
+    return each_fs(run, argc, argv, show_df, show_df_absent, e);
 }
 
 static int cmd_info(struct mpi_run *run, int argc, char **argv, struct err *e)
 {
-    return each_fs(run, argc, argv, show_info, e);
+    return each_fs(run, argc, argv, show_info, NULL, e);
 }
 
 static int cmd_grow(struct mpi_run *run, int argc, char **argv, struct err *e)
@@ -374,7 +434,7 @@ static int cmd_grow(struct mpi_run *run, int argc, char **argv, struct err *e)
         return err_set(e, "'--fs grow' takes a partition and an optional size");
     const char *name = argc ? argv[0] : "vfs";
     uint32_t size = OP_FS_GROW_FILL;
-    if (argc == 2 && parse_size(argv[1], &size, e))
+    if (argc == 2 && parse_blocks(argv[1], &size, e))
         return -1;
     struct lfs *fs = get_fs(run, name, e);
     if (!fs)
@@ -420,6 +480,17 @@ static int cmd_fsck(struct mpi_run *run, int argc, char **argv, struct err *e)
     return 0;
 }
 
+int mpi_fs_new_image(struct mpi_run *run, struct err *e)
+{
+    const struct mpi_opts *o = &run->opts;
+    if (o->n_fs && strcmp(o->fs[0].argv[0], "mkfs") == 0)
+        return 0;
+    struct op_fs *set = mounts(run);
+    if (!set)
+        return err_set(e, "out of memory");
+    return op_fs_format(set, "vfs", e);
+}
+
 /* ---- entry points ----------------------------------------------------------- */
 
 int mpi_fs(struct mpi_run *run, int argc, char **argv, struct err *e)
@@ -436,9 +507,28 @@ int mpi_fs(struct mpi_run *run, int argc, char **argv, struct err *e)
         { "mkfs", cmd_mkfs }, { "df", cmd_df }, { "info", cmd_info }, { "grow", cmd_grow },
         { "fsck", cmd_fsck },
     };
-    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-        if (!strcmp(argv[0], cmds[i].name))
-            return cmds[i].fn(run, argc - 1, argv + 1, e);
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        if (strcmp(argv[0], cmds[i].name))
+            continue;
+        /* --json: {"op": "fs", "command": ..., "args": [...], "results": [...]}
+         * (ls: its entries, df and info: the filesystems) */
+        if (out_json) {
+            json_obj(out_json, NULL);
+            json_str(out_json, "op", "fs");
+            json_str(out_json, "command", argv[0]);
+            json_arr(out_json, "args");
+            for (int k = 1; k < argc; k++)
+                json_str(out_json, NULL, argv[k]);
+            json_end(out_json);
+            json_arr(out_json, "results");
+        }
+        int rc = cmds[i].fn(run, argc - 1, argv + 1, e);
+        if (out_json) {
+            json_end(out_json);
+            json_end(out_json);
+        }
+        return rc;
+    }
     return err_set(e, "Unknown --fs command '%s'", argv[0]);
 }
 

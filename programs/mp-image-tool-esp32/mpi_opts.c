@@ -53,11 +53,37 @@ static const char usage[] =
 "                        save partitions (also bootloader, partition_table) to files\n"
 "  --write NAME=FILE[,...]\n"
 "                        write files into partitions\n"
-"  --flash DEVICE        write the firmware to a device\n"
+"  --flash DEVICE[,DEVICE...]|all\n"
+"                        write the firmware to devices (several at once; all:\n"
+"                        every ESP board found by USB id)\n"
+"  --no-diff             devices: write and read every byte (default: only the\n"
+"                        sectors that differ, asking the chip by MD5)\n"
+"  --no-backup           devices: no backup of the data a change destroys\n"
+"  --dry-run             devices: print what would be written, erased and lost;\n"
+"                        change nothing\n"
+"  --restore BACKUP      put a backup file back onto the device\n"
+"  --json                one JSON document on stdout (schema: README)\n"
 "  --trimblocks          with --read: drop trailing 0xFF, round up to 4 KiB\n"
 "  --trim                with --read: drop trailing 0xFF, round up to 16 bytes\n"
+"  --size SIZE           with --fs on a file that does not exist (or is blank):\n"
+"                        create a littlefs image of SIZE (e.g. 2M)\n"
 "  --fs CMD [ARG...]     littlefs command: ls, get, put, cat, mkdir, rm, rename,\n"
-"                        mkfs, df, grow, info, fsck (repeatable)\n";
+"                        mkfs, df, grow, info, fsck (repeatable)\n"
+"\n"
+"switching an ESP-IDF / Arduino OTA device to MicroPython:\n"
+"  --ota-switch FIRMWARE MicroPython firmware (.bin or .app-bin) for the device,\n"
+"                        flash dump or deployed table: plan, check and apply\n"
+"  --dry-run             print the plan, write nothing\n"
+"  --plan-dir DIR        write the artifacts: partitions.bin/.csv, ota_switch.h,\n"
+"                        micropython.app-bin, plan.json (and end-state.bin)\n"
+"  --yes                 write to the device without asking\n"
+"  --force               go on although the ESP-IDF verdict is \"refused\"\n"
+"  --keep NAME[,NAME]    keep these partitions too (coredump, a filesystem)\n"
+"  --backup DIR          where a device's backup goes\n"
+"                        (default ota-switch-backup-MAC)\n"
+"  --deployed-table FILE --deployed-bootloader FILE\n"
+"                        instead of a device or dump: the fleet's partition\n"
+"                        table (CSV or .bin) and bootloader image\n";
 
 struct optdef {
     const char *lng;
@@ -72,6 +98,7 @@ struct optdef {
 static const struct optdef defs[] = {
     VAL("output", 'o', output), FLAG("quiet", 'q', quiet), FLAG("no-reset", 'n', no_reset),
     FLAG("extract-app", 'x', extract_app), VAL("flash-size", 'f', flash_size),
+    VAL("resize-flash", 0, flash_size),   /* the Python tool README's name for -f */
     VAL("app-size", 'a', app_size), VAL("method", 'm', method), FLAG("debug", 'd', debug),
     VAL("log", 0, log), FLAG("check-app", 0, check_app), FLAG("no-rollback", 0, no_rollback),
     VAL("baud", 0, baud), VAL("ota-update", 0, ota_update), VAL("from-csv", 0, from_csv),
@@ -79,7 +106,12 @@ static const struct optdef defs[] = {
     VAL("resize", 0, resize), VAL("rename", 0, rename), VAL("erase", 0, erase),
     VAL("erase-fs", 0, erase_fs), VAL("read", 0, read), VAL("write", 0, write),
     VAL("flash", 0, flash), FLAG("trimblocks", 0, trimblocks), FLAG("trim", 0, trim),
-    FLAG("no-stub", 0, no_stub),
+    FLAG("no-stub", 0, no_stub), VAL("size", 0, size),
+    VAL("ota-switch", 0, ota_switch), FLAG("dry-run", 0, dry_run), VAL("plan-dir", 0, plan_dir),
+    FLAG("yes", 0, yes), FLAG("force", 0, force), VAL("keep", 0, keep), VAL("backup", 0, backup),
+    VAL("deployed-table", 0, deployed_table), VAL("deployed-bootloader", 0, deployed_bootloader),
+    FLAG("no-diff", 0, no_diff), FLAG("no-backup", 0, no_backup), FLAG("json", 0, json),
+    VAL("restore", 0, restore),
 };
 
 static const struct optdef *find_def(const char *arg)
@@ -112,6 +144,31 @@ static int usage_error(const char *fmt, const char *arg)
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\n");
     return -1;
+}
+
+/* --ota-switch runs alone: its options need it, the others do not mix. */
+static int check_switch_options(const struct mpi_opts *o)
+{
+    /* --dry-run is also the safety net's (mpi_safety.c) */
+    const char *needs = o->plan_dir ? "--plan-dir" : o->yes ? "--yes"
+                        : o->force ? "--force" : o->keep ? "--keep" : o->backup ? "--backup"
+                        : o->deployed_table ? "--deployed-table"
+                        : o->deployed_bootloader ? "--deployed-bootloader" : NULL;
+    if (!o->ota_switch)
+        return needs ? usage_error("%s goes with --ota-switch", needs) : 0;
+    const char *other = o->flash_size ? "-f" : o->from_csv ? "--from-csv" : o->table ? "--table"
+                        : o->delete_ ? "--delete" : o->add ? "--add" : o->resize ? "--resize"
+                        : o->rename ? "--rename" : o->erase ? "--erase"
+                        : o->erase_fs ? "--erase-fs" : o->read ? "--read" : o->write ? "--write"
+                        : o->ota_update ? "--ota-update" : o->n_fs ? "--fs" : o->flash ? "--flash"
+                        : o->extract_app ? "-x" : o->check_app ? "--check-app" : NULL;
+    if (other)
+        return usage_error("--ota-switch cannot be combined with %s", other);
+    if (!o->deployed_table != !o->deployed_bootloader)
+        return usage_error("%s", "--deployed-table and --deployed-bootloader go together");
+    if (o->deployed_table && o->input)
+        return usage_error("unrecognized argument: %s (--deployed-table is the source)", o->input);
+    return 0;
 }
 
 int mpi_parse_args(int argc, char **argv, struct mpi_opts *o)
@@ -176,7 +233,9 @@ int mpi_parse_args(int argc, char **argv, struct mpi_opts *o)
         if (c->argc >= 2 && names_input(c->argv[c->argc - 1]))
             o->input = c->argv[--c->argc];
     }
-    if (!o->input)
+    if (check_switch_options(o))
+        return -1;
+    if (!o->input && !o->deployed_table)
         return usage_error("the following arguments are required: %s", "filename");
     return 0;
 }

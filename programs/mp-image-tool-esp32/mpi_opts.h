@@ -20,6 +20,14 @@ struct mpi_opts {
     const char *flash_size, *app_size, *method, *log, *baud;
     const char *ota_update, *from_csv, *table, *delete_, *add, *resize, *rename;
     const char *erase, *erase_fs, *read, *write, *flash;
+    const char *size;        /* of a new littlefs image */
+    /* --ota-switch FIRMWARE and its options (mpi_switch.c) */
+    const char *ota_switch, *plan_dir, *keep, *backup, *deployed_table, *deployed_bootloader;
+    bool dry_run, yes, force;
+    /* devices: --no-diff (write and read every byte), --no-backup (no
+     * safety net), --json (one document on stdout), --restore BACKUP */
+    bool no_diff, no_backup, json;
+    const char *restore;
     int n_fs;
     struct mpi_fs_cmd fs[MPI_MAX_FS];
 };

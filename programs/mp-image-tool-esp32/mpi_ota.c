@@ -3,6 +3,7 @@
 
 #include "fileio.h"
 #include "mpi.h"
+#include "mpi_json.h"
 #include "mpi_run.h"
 #include "op_ota.h"
 #include "out.h"
@@ -12,7 +13,7 @@ int mpi_ota_update(struct mpi_run *run, struct err *e)
     uint8_t *buf;
     size_t len;
     char slot[PTABLE_NAME_MAX + 1];
-    if (file_read_all(run->opts.ota_update, &buf, &len, e))
+    if (file_read_all(run->opts.ota_update, FILE_MAX_FLASH, &buf, &len, e))
         return -1;
     out_action("Writing '%s' to the next OTA partition...", run->opts.ota_update);
     int rc = op_ota_update(&run->fw, buf, len, !run->opts.no_rollback, slot, e);
@@ -23,5 +24,9 @@ int mpi_ota_update(struct mpi_run *run, struct err *e)
              run->opts.no_rollback ? "" : " (and must confirm itself, or the bootloader rolls back)");
     if (!run->is_device)
         mpi_name_fragment(run, "-ota=%s", slot);
+    struct part p;
+    struct err ignore;
+    if (firmware_find_part(&run->fw, slot, &p, &ignore) == 0)
+        mpi_json_op("ota-update", slot, p.offset, (uint32_t)len, run->opts.ota_update);
     return 0;
 }

@@ -5,8 +5,10 @@
 #include <string.h>
 
 #include "fileio.h"
+#include "flash_device.h"
 #include "mpi.h"
 #include "mpi_args.h"
+#include "mpi_json.h"
 #include "mpi_run.h"
 #include "op_part.h"
 #include "out.h"
@@ -29,12 +31,14 @@ static int each_name(struct mpi_run *run, const char *list, const char *opt,
 static int erase_one(struct mpi_run *run, const struct part *p, struct err *e)
 {
     out_action("Erasing partition '%s' (0x%x bytes at 0x%x)...", p->name, p->size, p->offset);
+    mpi_json_op("erase", p->name, p->offset, p->size, NULL);
     return op_part_erase(&run->fw, p, e);
 }
 
 static int erase_fs_one(struct mpi_run *run, const struct part *p, struct err *e)
 {
     out_action("Erasing filesystem in partition '%s'...", p->name);
+    mpi_json_op("erase-fs", p->name, p->offset, p->size, NULL);
     return op_part_erase_fs(&run->fw, p, e);
 }
 
@@ -78,8 +82,13 @@ int mpi_read(struct mpi_run *run, struct err *e)
         uint8_t *buf;
         uint32_t len;
         out_action("Saving partition '%s' to '%s'...", parts[i].name, file);
+        struct loader *dev = flash_device_loader(run->fw.flash);
+        uint64_t skipped = dev ? dev->read_skipped : 0;
         if (op_part_read(&run->fw, &parts[i], &buf, &len, e))
             return -1;
+        if (dev && dev->read_skipped > skipped)
+            out_info("%llu bytes of it were erased flash and not read.",
+                     (unsigned long long)(dev->read_skipped - skipped));
         if (run->opts.trimblocks || run->opts.trim)
             len = op_trim_len(buf, len, run->opts.trim ? 16 : 4096);
         int rc = file_write_atomic(file, buf, len, e);
@@ -87,6 +96,7 @@ int mpi_read(struct mpi_run *run, struct err *e)
         if (rc)
             return -1;
         out_info("Wrote 0x%x bytes to '%s'.", len, file);
+        mpi_json_op("read", parts[i].name, parts[i].offset, len, file);
     }
     return 0;
 }
@@ -103,13 +113,14 @@ int mpi_write(struct mpi_run *run, struct err *e)
         const char *file = l.item[i].field[1];
         uint8_t *buf;
         size_t len;
-        if (file_read_all(file, &buf, &len, e))
+        if (file_read_all(file, FILE_MAX_FLASH, &buf, &len, e))
             return -1;
         out_action("Writing '%s' to partition '%s'...", file, parts[i].name);
         int rc = op_part_write(&run->fw, &parts[i], buf, len, e);
         free(buf);
         if (rc)
             return err_prefix(e, "%s: ", file);
+        mpi_json_op("write", parts[i].name, parts[i].offset, (uint32_t)len, file);
     }
     return 0;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mpi_args.h"
+#include "names.h"
 
 struct firmware *mpi_firmware(struct mpi_run *run) { return &run->fw; }
 void *mpi_fs_state(struct mpi_run *run) { return run->fs_state; }
@@ -59,12 +60,23 @@ void mpi_list_fragment(struct mpi_run *run, const char *key, const char *list, b
 void mpi_output_name(const struct mpi_run *run, char *out, size_t cap)
 {
     const char *in = run->opts.input;
-    const char *base = strrchr(in, '/');
-    base = base ? base + 1 : in;
+    const char *base = host_base_name(in);
     const char *dot = strrchr(base, '.');
     const char *ext = run->out_ext[0] ? run->out_ext : "-fs";
     if (!dot || dot == base)
         snprintf(out, cap, "%s%s", base, ext);
     else
         snprintf(out, cap, "%.*s%s%s", (int)(dot - base), base, ext, dot);
+}
+
+bool mpi_grow_requested(const struct mpi_run *run, const char *name)
+{
+    const struct mpi_opts *o = &run->opts;
+    for (int i = 0; i < o->n_fs; i++) {
+        const struct mpi_fs_cmd *c = &o->fs[i];
+        if (strcmp(c->argv[0], "grow") == 0 &&
+            strcmp(c->argc > 1 ? c->argv[1] : "vfs", name) == 0)
+            return true;
+    }
+    return false;
 }

@@ -17,12 +17,14 @@ struct mpi_run {
     struct firmware fw;
     bool is_device;
     bool opened;
+    bool created;             /* the input did not exist: a new image, saved under its name */
     char out_ext[2048];       /* name fragments for the output file (§2.3) */
+    char saved[4096];         /* the output file this run wrote ("" none) */
     void *fs_state;           /* owned by mpi_fs.c */
+    struct mpi_safety *safety;  /* a device input's safety net (mpi_safety.c) */
 };
 
 struct firmware *mpi_firmware(struct mpi_run *run);
-/* Name of the input as the user typed it (file or port), for messages. */
 
 /* Slot for the fs command file's per-run state (mounts). */
 void *mpi_fs_state(struct mpi_run *run);
@@ -37,5 +39,9 @@ void mpi_name_fragment(struct mpi_run *run, const char *fmt, ...)
  * the Python tool's rendering. */
 void mpi_list_fragment(struct mpi_run *run, const char *key, const char *list, bool parts);
 void mpi_output_name(const struct mpi_run *run, char *out, size_t cap);
+
+/* Whether a --fs grow of this run grows partition `name` ("grow" alone
+ * grows vfs): warnings that say "use --fs grow" are then moot. */
+bool mpi_grow_requested(const struct mpi_run *run, const char *name);
 
 #endif

@@ -8,8 +8,8 @@
 
 #include "mpi.h"
 #include "mpi_args.h"
+#include "mpi_json.h"
 #include "mpi_run.h"
-#include "op_app.h"
 #include "out.h"
 
 #define MB 0x100000u
@@ -57,31 +57,35 @@ void mpi_print_table(const struct firmware *fw, const struct ptable *t, uint32_t
         print_row(&vfs);
 }
 
+/* How full the first app partition is, from the image's headers alone
+ * (--check-app verifies it). */
 static void print_app_fill(struct mpi_run *run)
 {
     struct firmware *fw = &run->fw;
     const struct part *app = ptable_first_app(&fw->table);
-    struct app_report r;
+    struct image_info img;
     struct err e;
-    if (!app || op_app_inspect(fw, app, &r, &e) || !r.present)
+    uint8_t magic;
+    if (!app || flash_read(fw->flash, app->offset, &magic, 1, &e) || magic != IMAGE_MAGIC)
         return;
-    if (!r.img.total_len) {
-        out_warn("partition '%s': %s", app->name, r.problem);
+    if (firmware_image_layout(fw->flash, app->offset, app->size, &img, &e)) {
+        out_warn("partition '%s': %s", app->name, e.msg);
         return;
     }
-    uint32_t used = r.img.total_len;
+    uint32_t used = img.total_len;
     out_info("Micropython app fills %.1f%% of %s partition (%d kB free)",
              100.0 * used / app->size, app->name,
              (int)(((int64_t)app->size - used) / 1024));
-    if (r.img.has_app_desc)
+    if (img.has_app_desc)
         out_info("App: %s %s (ESP-IDF %s, built %s %s)",
-                 r.img.app.project_name[0] ? r.img.app.project_name : "(no name)",
-                 r.img.app.version, r.img.app.idf_ver, r.img.app.date, r.img.app.time);
+                 img.app.project_name[0] ? img.app.project_name : "(no name)",
+                 img.app.version, img.app.idf_ver, img.app.date, img.app.time);
 }
 
 void mpi_print_summary(struct mpi_run *run)
 {
     struct firmware *fw = &run->fw;
+    mpi_json_summary(run);
     if (fw->kind == FW_FS_IMAGE) {
         out_info("Found littlefs filesystem image (%u bytes).", fw->flash->size);
         return;
@@ -94,6 +98,5 @@ void mpi_print_summary(struct mpi_run *run)
     out_info("Found %s %s (%uMB flash).", fw->chip->name, firmware_kind_name(fw->kind),
              fw->header_flash_size / MB);
     mpi_print_table(fw, &fw->table, fw->flash_size);
-    if (!run->is_device)
-        print_app_fill(run);
+    print_app_fill(run);
 }

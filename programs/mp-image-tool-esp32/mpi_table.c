@@ -9,8 +9,10 @@
 #include "layout.h"
 #include "mpi.h"
 #include "mpi_args.h"
+#include "mpi_json.h"
 #include "mpi_run.h"
 #include "op_table.h"
+#include "json.h"
 #include "out.h"
 
 #define MAX_ITEMS 64
@@ -25,7 +27,7 @@ static int from_csv(struct mpi_run *run, struct ptable *t, uint32_t flash_size, 
 {
     uint8_t *text;
     size_t len;
-    if (file_read_all(run->opts.from_csv, &text, &len, e))
+    if (file_read_all(run->opts.from_csv, FILE_MAX_TEXT, &text, &len, e))
         return -1;
     int rc = ptable_from_csv((const char *)text, len, run->opts.from_csv, flash_size, t, e);
     free(text);
@@ -122,11 +124,12 @@ static void warn_gaps(const struct firmware *fw, const struct table_plan *plan)
         out_warn("End of last partition (0x%x) < flash size (0x%x).", end, plan->flash_size);
 }
 
-static void report_plan(const struct firmware *fw, const struct table_plan *plan)
+static void report_plan(const struct mpi_run *run, const struct table_plan *plan)
 {
-    warn_gaps(fw, plan);
+    warn_gaps(&run->fw, plan);
     for (int i = 0; i < plan->n_grown; i++)
-        out_warn("Filesystem partition '%s' has increased in size: its contents are kept. "
+        if (!mpi_grow_requested(run, plan->grown[i].name))
+            out_warn("Filesystem partition '%s' has increased in size: its contents are kept. "
                  "Use '--fs grow %s' so MicroPython mounts it.", plan->grown[i].name,
                  plan->grown[i].name);
 }
@@ -177,8 +180,19 @@ int mpi_change_table(struct mpi_run *run, struct err *e)
         }
         for (int i = 0; i < plan->n_erase; i++)
             out_action("Erasing data partition: %s...", plan->erase[i].part.name);
-        report_plan(fw, plan);
+        report_plan(run, plan);
         rc = op_table_apply(fw, plan, e);
+        if (rc == 0 && out_json) {
+            json_obj(out_json, NULL);
+            json_str(out_json, "op", "table");
+            json_int(out_json, "flash_size", flash_size);
+            mpi_json_table(fw, &plan->table, flash_size, "table");
+            json_arr(out_json, "erased");
+            for (int i = 0; i < plan->n_erase; i++)
+                json_str(out_json, NULL, plan->erase[i].part.name);
+            json_end(out_json);
+            json_end(out_json);
+        }
     }
     free(plan);
     return rc;

@@ -39,6 +39,10 @@
 EMU_BIN=${EMU_BIN:-$MPI_BUILD/espemu}
 ESPTOOL=${ESPTOOL:-$MPI_BUILD/esptool}
 EMU_TMP=$(mktemp -d "${TMPDIR:-/tmp}/emu-e2e.XXXXXX")
+# Whatever a program leaves in its working directory (a device backup, say)
+# lands in a temp dir, never where the test was started (lib.sh, when
+# sourced first, has moved there already).
+[ -n "${WORK:-}" ] || cd "$EMU_TMP"
 _emu_pids=()
 _emu_count=0
 EMU_PID=

@@ -34,7 +34,7 @@ matrix() {
   t="$transport $chip --no-stub"
   run "$ESPTOOL" -p "$EMU_PORT" --no-stub "${baud[@]}" write_flash 0x300000 small.bin
   check "$t: write_flash ($ERR)" test "$RC" = 0
-  check "$t: ROM loader used" bash -c '! grep -q "Stub running" <<<"$1"' _ "$OUT"
+  check "$t: ROM loader used" bash -c '! grep -q "Stub flasher running" <<<"$1"' _ "$OUT"
   check "$t: flash" emu_holds "$EMU_FLASH" 0x300000 small.bin
   run "$ESPTOOL" -p "$EMU_PORT" --no-stub "${baud[@]}" verify_flash 0x300000 small.bin
   check "$t: verify_flash ($ERR)" contains "$OUT" "verify OK"

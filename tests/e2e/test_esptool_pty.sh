@@ -62,7 +62,7 @@ run "$ESPTOOL" --chip esp32 --port "$EMU_PORT" --baud 921600 --before default_re
   write_flash -z --flash_mode dio --flash_freq 80m --flash_size 4MB \
   0x1000 boot.bin 0x8000 part.bin 0xe000 boot_app0.bin 0x10000 app.bin
 check "arduino: write_flash ($ERR)" test "$RC" = 0
-check "arduino: params message" contains "$OUT" "Flash params set to 0x022f"
+check "arduino: params message" contains "$OUT" "Flash parameters set to 0x022f."
 check "arduino: header byte 2,3" test "$(bytes ard.flash $((0x1002)) 2)" = 022f
 check "arduino: app" emu_holds ard.flash $((0x10000)) app.bin
 "$ESPTOOL" -p "$EMU_PORT" read_flash 0x1000 0x7000 boot.back >/dev/null 2>&1

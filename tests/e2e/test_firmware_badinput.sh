@@ -4,12 +4,15 @@
 . "$(dirname "$0")/lib.sh"
 
 "$FWGEN" --chip esp32 --table v1.25 -o fw.bin
+# Each context once: not "partition table at 0x8000: partition table at 0x8000: ...".
+no_context_twice() { ! awk -F': ' '{ for (i = 1; i < NF; i++) if (seen[$i]++) exit 0; exit 1 }' <<<"$1"; }
 expect_error() {  # NAME FILE [ARGS...] -- the run must fail cleanly
   local name=$1 file=$2; shift 2
   run "$MPI" "$file" "$@"
   check "$name: exit 1" test $RC -eq 1
   check "$name: one line on stderr" test "$(wc -l <<<"$ERR")" -eq 1
   check "$name: error names the file" contains "$ERR" "$file"
+  check "$name: no context twice ($ERR)" no_context_twice "$ERR"
   check "$name: nothing written" test -z "$(ls | grep -v -e '^in-' -e '^fw.bin$')"
 }
 

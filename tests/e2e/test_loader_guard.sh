@@ -34,7 +34,8 @@ flip_run() {
   flash=$(emu_fresh_flash)
   cp "$before" "$flash"
   emu_start pty esp32 "$flash" --faults "$faults" || { fail "$name: espemu"; return 1; }
-  run timeout 60 "$ESPTOOL" -p "$EMU_PORT" "$@"
+  # --no-backup: the safety net's reads would take the flipped frame
+  run timeout 60 "$ESPTOOL" --no-backup -p "$EMU_PORT" "$@"
   emu_stop
 }
 
