@@ -10,10 +10,11 @@ cd "$(dirname "$0")/.."
 dist=${1:-dist-test}
 shift || true
 bash scripts/release.sh "$dist" "$@"
+dist=$(cd "$dist" && pwd)
 version=$(sed -n 's/^project(mp-image-tool-esp32 VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
 fails=0
 passes=0
-check() { local d=$1; shift; if "$@"; then passes=$((passes + 1)); else echo "FAIL: $d"; fails=$((fails + 1)); fi; }
+check() { local d=$1; shift; if "$@" >/dev/null; then passes=$((passes + 1)); else echo "FAIL: $d"; fails=$((fails + 1)); fi; }
 # man_is_help NAME: the installed page holds the program's --help, its usage
 # line and its last line at least (roff escapes undone).
 man_is_help() {
