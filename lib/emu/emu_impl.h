@@ -114,9 +114,9 @@ struct emu_ram {
 };
 
 struct emu;
-/* Store bytes loaded at addr (pages made as needed; beyond the limit the
- * rest is dropped, logged). */
-void emu_ram_write(struct emu *emu, uint32_t addr, const uint8_t *data, uint32_t len);
+/* Store bytes loaded at addr (pages made as needed); false when the limit
+ * was reached and the rest dropped. */
+bool emu_ram_write(struct emu *emu, uint32_t addr, const uint8_t *data, uint32_t len);
 /* The word at addr if RAM holds that page (addr rounded down to 4). */
 bool emu_ram_read32(const struct emu *emu, uint32_t addr, uint32_t *value);
 /* Change the word at addr if RAM holds that page; false if not. */

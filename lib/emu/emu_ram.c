@@ -32,19 +32,20 @@ static uint8_t *page_for(struct emu *emu, uint32_t base)
     return p;
 }
 
-void emu_ram_write(struct emu *emu, uint32_t addr, const uint8_t *data, uint32_t len)
+/* false: RAM has no room for a page (the rest is dropped; the caller says
+ * so, as this file sits below the log). */
+bool emu_ram_write(struct emu *emu, uint32_t addr, const uint8_t *data, uint32_t len)
 {
     while (len > 0) {
         uint32_t base = addr & ~(EMU_RAM_PAGE - 1), off = addr - base;
         uint32_t n = EMU_RAM_PAGE - off < len ? EMU_RAM_PAGE - off : len;
         uint8_t *p = page_for(emu, base);
-        if (!p) {
-            emu_log(emu, "RAM: no room for 0x%X bytes at 0x%08X (dropped)", len, addr);
-            return;
-        }
+        if (!p)
+            return false;
         memcpy(p + off, data, n);
         addr += n, data += n, len -= n;
     }
+    return true;
 }
 
 bool emu_ram_read32(const struct emu *emu, uint32_t addr, uint32_t *value)

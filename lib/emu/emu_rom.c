@@ -364,7 +364,8 @@ static void rom_mem(struct emu *emu, uint8_t op, uint32_t csum, const uint8_t *d
             rom_fail(emu, op, ROM_ERR_RAM_SIZE);
             return;
         }
-        emu_ram_write(emu, emu->mem_addr, d + 16, dlen);
+        if (!emu_ram_write(emu, emu->mem_addr, d + 16, dlen))
+            emu_log(emu, "RAM: no room for 0x%X bytes at 0x%08X (dropped)", dlen, emu->mem_addr);
         emu->mem_addr += dlen;
         emu->mem_remaining -= dlen;
         rom_ok(emu, op);

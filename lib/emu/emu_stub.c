@@ -343,7 +343,8 @@ static void stub_mem(struct emu *emu, uint8_t op, const uint8_t *d, size_t n)
             stub_fail(emu, op, STUB_TOO_MUCH_DATA);
             return;
         }
-        emu_ram_write(emu, emu->mem_addr, d + 16, dlen);
+        if (!emu_ram_write(emu, emu->mem_addr, d + 16, dlen))
+            emu_log(emu, "RAM: no room for 0x%X bytes at 0x%08X (dropped)", dlen, emu->mem_addr);
         emu->mem_addr += dlen;
         emu->mem_remaining -= dlen;
         stub_ok(emu, op);

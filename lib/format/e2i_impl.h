@@ -1,5 +1,5 @@
 /* Internals of elf2image (elf2image.c: options, reading, merging;
- * e2i_save.c: the layout of each image class). */
+ * e2i_save.c: the layout of each image class; e2i_seg.c: what both use). */
 #ifndef MPI_E2I_IMPL_H
 #define MPI_E2I_IMPL_H
 

@@ -3,7 +3,6 @@
  * section numbers are those of ../shared/docs/esptool-commands.md. */
 #include "elf2image.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,28 +24,9 @@ void e2i_opts_init(struct e2i_opts *o)
     o->max_rev_full = 65535;
 }
 
-void e2i_say(const struct e2i_opts *o, enum e2i_say kind, const char *fmt, ...)
-{
-    if (!o->say)
-        return;
-    char msg[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    o->say(o->ctx, kind, msg);
-}
-
 static void say_warning(void *ctx, const char *msg)
 {
     e2i_say(ctx, E2I_WARNING, "%s", msg);
-}
-
-void e2i_free(struct e2i_out *out)
-{
-    free(out->image);
-    free(out->irom);
-    memset(out, 0, sizeof *out);
 }
 
 /* ---- the image being built ---- */
@@ -81,13 +61,6 @@ static int size_bytes(const char *s, uint64_t *out, struct err *e)
         return err_set(e, "invalid literal for int() with base 10: '%s'", num);
     *out = (uint64_t)v * (mb ? 1024 * 1024 : 1024);
     return 0;
-}
-
-bool e2i_is_flash(const struct e2i *m, uint32_t addr)
-{
-    if (m->kind == E2I_V3)
-        return addr > ESP8266_IROM_START;
-    return chip_image_is_flash(m->ci, addr);
 }
 
 /* set_mmu_page_size(): only chips with a choice change it. */
@@ -226,21 +199,6 @@ static void elf_sha(struct e2i *m, const uint8_t *elf, size_t len)
         hash_sha256(elf, len, m->elf_sha);
 }
 
-static int cmp_addr(const void *a, const void *b)
-{
-    const struct e2i_seg *x = a, *y = b;
-    if (x->addr != y->addr)
-        return x->addr < y->addr ? -1 : 1;
-    return x->order < y->order ? -1 : x->order > y->order;   /* Python's sort is stable */
-}
-
-void e2i_sort(struct e2i_seg *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        s[i].order = i;
-    qsort(s, n, sizeof *s, cmp_addr);
-}
-
 /* The memory-map regions holding addr, as a set (merging compares them). */
 static uint32_t memory_types(const struct e2i *m, uint32_t addr)
 {
@@ -249,24 +207,6 @@ static uint32_t memory_types(const struct e2i *m, uint32_t addr)
         if (addr >= r->start && addr < r->end)
             set |= bit;
     return set;
-}
-
-int e2i_grow(struct e2i_seg *s, uint32_t len, struct err *e)
-{
-    if (len <= s->len)
-        return 0;
-    /* esptool would build the segment and refuse it when saving; refused
-     * here, before 16 MB and more are allocated for nothing */
-    if (len >= 0x1000000u)
-        return err_set(e, "Invalid %s segment length %#x. The 16 MB limit has been exceeded.",
-                       s->name ? s->name : "", (unsigned)len);
-    uint8_t *d = realloc(s->data, len);
-    if (!d)
-        return err_set(e, "out of memory");
-    memset(d + s->len, 0, len - s->len);
-    s->data = d;
-    s->len = len;
-    return 0;
 }
 
 /* --ram-only-header: pad `prev` up to `next` when next's alignment says

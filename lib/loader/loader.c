@@ -811,3 +811,10 @@ int loader_reset_run(struct port *p, const struct reset_step *steps, int n, bool
     }
     return 0;
 }
+
+void loader_progress(struct loader *l, const char *what, uint32_t addr, uint64_t done,
+                     uint64_t total)
+{
+    if (l->o.progress)
+        l->o.progress(l->o.ctx, what, addr, done, total);
+}

@@ -724,7 +724,7 @@ void loader_close(struct loader *l)
     if (l->chip)
         after_action(l);
     port_close(l->port);
-    loader_forget_diff(l);
+    free(l->known.map);   /* what loader_diff.c learnt of the flash */
     free(l);
 }
 

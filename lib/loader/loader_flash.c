@@ -1,6 +1,7 @@
-/* Reading flash through the loader: MD5 (and checking a region by it),
- * reads (stub READ_FLASH or ROM READ_FLASH_SLOW).  Writing and erasing are
- * in loader_write.c.  (§2.2, §2.6, §7) */
+/* Reading flash through the loader: stub READ_FLASH or ROM
+ * READ_FLASH_SLOW, in chunks each checked by MD5 (loader_md5.c), skipping
+ * what the chip says is erased (loader_diff.c).  Writing and erasing are in
+ * loader_write.c.  (§2.2, §7) */
 #include "bytes.h"
 #include "hash.h"
 #include "loader.h"
@@ -10,130 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-void loader_md5_of(const void *d, size_t n, uint8_t out[16])
-{
-    hash_md5(d, n, out);
-}
-
-void loader_hex16(const uint8_t m[16], char out[33])
-{
-    for (int i = 0; i < 16; i++)
-        snprintf(out + 2 * i, 3, "%02x", m[i]);
-}
-
-void loader_progress(struct loader *l, const char *what, uint32_t addr, uint64_t done,
-                     uint64_t total)
-{
-    if (l->o.progress)
-        l->o.progress(l->o.ctx, what, addr, done, total);
-}
-
-int loader_md5(struct loader *l, uint32_t addr, uint32_t len, uint8_t md5[16], struct err *e)
-{
-    if (loader_rom_8266(l))
-        return err_set(e, "SPI_FLASH_MD5 at 0x%08x: the ESP8266 ROM has no MD5 command "
-                          "(use the stub)", (unsigned)addr);
-    if (loader_unfence(l, addr + len, e) != 0)
-        return -1;
-    uint8_t d[16] = { 0 };
-    put_le32(d, addr);
-    put_le32(d + 4, len);
-    char what[64];
-    snprintf(what, sizeof what, "SPI_FLASH_MD5 of 0x%x bytes at 0x%08x", (unsigned)len,
-             (unsigned)addr);
-    const uint8_t *p;
-    size_t n;
-    int rlen = l->stub ? 16 : 32;
-    if (loader_command_retry(l, LOADER_SPI_FLASH_MD5, d, 16, 0,
-                             loader_timeout_per_mb(LOADER_MD5_PER_MB, len), rlen, true, &p, &n,
-                             what, e))
-        return -1;
-    if (l->stub) {
-        memcpy(md5, p, 16);
-        return 0;
-    }
-    /* The ROM answers 32 lowercase hex characters. */
-    for (int i = 0; i < 16; i++) {
-        unsigned v;
-        char two[3] = { (char)p[2 * i], (char)p[2 * i + 1], 0 };
-        if (sscanf(two, "%2x", &v) != 1) {
-            l->fail = LOADER_FAIL_GARBLED;
-            return err_set(e, "%s: the ROM sent a malformed MD5", what);
-        }
-        md5[i] = (uint8_t)v;
-    }
-    return 0;
-}
-
-/* An MD5 reply has no checksum: on a line that damages bytes, or when
- * `twice` asks for it, believe it when two replies agree. */
-int loader_md5_sure(struct loader *l, uint32_t addr, uint32_t len, uint8_t md5[16], bool twice,
-                    struct err *e)
-{
-    uint8_t prev[16];
-    for (int i = 0; i < LOADER_TRIES; i++) {
-        if (loader_md5(l, addr, len, md5, e) != 0)
-            return -1;
-        if ((!l->noisy && !twice) || (i > 0 && memcmp(md5, prev, 16) == 0))
-            return 0;
-        memcpy(prev, md5, 16);
-    }
-    return err_set(e, "SPI_FLASH_MD5 of 0x%x bytes at 0x%08x: no two replies agree",
-                   (unsigned)len, (unsigned)addr);
-}
-
-void loader_blank_md5(uint32_t len, uint8_t out[16])
-{
-    uint8_t ff[4096];
-    memset(ff, 0xFF, sizeof ff);
-    struct hash_md5 *c = hash_md5_new();
-    memset(out, 0, 16);
-    if (!c)
-        return;
-    for (uint32_t left = len; left > 0;) {
-        uint32_t k = left < sizeof ff ? left : (uint32_t)sizeof ff;
-        hash_md5_update(c, ff, k);
-        left -= k;
-    }
-    hash_md5_end(c, out);
-}
-
-int loader_verify_md5(struct loader *l, uint32_t addr, uint32_t len, const uint8_t want[16],
-                      const char *what, struct err *e)
-{
-    uint8_t got[16];
-    if (loader_md5(l, addr, len, got, e) != 0)
-        return -1;
-    if (memcmp(want, got, 16) == 0)
-        return 0;
-    /* Replies carry no checksum: a bit flipped on the way back looks like
-     * a mismatch.  Ask once more before calling the flash wrong. */
-    if (loader_md5(l, addr, len, got, e) != 0)
-        return -1;
-    if (memcmp(want, got, 16) == 0)
-        return 0;
-    l->fail = LOADER_FAIL_VERIFY;
-    char hw[33], hg[33];
-    uint8_t blank[16];
-    loader_hex16(want, hw);
-    loader_hex16(got, hg);
-    loader_blank_md5(len, blank);
-    return err_set(e, "%s 0x%x bytes at 0x%08x: MD5 on the chip %s, expected %s%s", what,
-                   (unsigned)len, (unsigned)addr, hg, hw,
-                   memcmp(blank, got, 16) == 0 ? " (the written region is empty)" : "");
-}
-
-int loader_verify(struct loader *l, uint32_t addr, const uint8_t *data, uint32_t len,
-                  struct err *e)
-{
-    uint8_t want[16];
-    loader_md5_of(data, len, want);
-    return loader_verify_md5(l, addr, len, want, "verifying", e);
-}
-
-/* Before reading again: get in step, and let a stub report (and forget)
- * an error it holds from deferred work, so that the next command is
- * executed.  SYNC is harmless to ROM and stub alike. */
 static int clear_pending(struct loader *l, struct err *e)
 {
     uint8_t d[36] = { 0x07, 0x07, 0x12, 0x20 };
@@ -230,18 +107,6 @@ static int read_abort(struct loader *l, struct err *e)
  * damaged on the line costs one chunk, not the whole read. */
 #define READ_CHUNK_STUB 0x4000u
 #define READ_CHUNK_ROM  0x1000u
-
-/* Does our copy of [addr, addr+len) match the chip's MD5 of it? */
-int loader_md5_matches(struct loader *l, uint32_t addr, const uint8_t *data, uint32_t len,
-                       bool *same, struct err *e)
-{
-    uint8_t want[16], got[16];
-    if (loader_md5(l, addr, len, want, e) != 0)
-        return -1;
-    loader_md5_of(data, len, got);
-    *same = memcmp(want, got, 16) == 0;
-    return 0;
-}
 
 /* One chunk through the stub.  A line error in the middle of a stream
  * costs only the rest of it: the read goes on from the last whole packet

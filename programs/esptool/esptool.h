@@ -55,6 +55,13 @@ void es_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void es_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Finish a progress line started on a terminal. */
 void es_progress_done(void);
+/* The loader's callbacks (loader_opts): its messages, progress (ctx: the
+ * struct esptool), the bytes on the line for --trace, and the chip
+ * summary once connected. */
+void es_on_log(void *ctx, const char *msg);
+void es_on_progress(void *ctx, const char *what, uint32_t addr, uint64_t done, uint64_t total);
+void es_on_trace(void *ctx, bool tx, const uint8_t *buf, size_t len);
+void es_on_connected(void *ctx, struct loader *l);
 
 /* Connect as the global options say, print the chip summary. */
 int es_connect(struct esptool *t, struct err *e);

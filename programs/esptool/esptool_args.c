@@ -2,6 +2,8 @@
  * them: both spellings (--flash-size / --flash_size), "--opt=value",
  * choices checked with esptool v5's message, positionals in order; -h
  * prints the command's own help.  The ESPTOOL_FM/FF/FS defaults. */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,7 +75,7 @@ int es_parse_opts(int argc, char **argv, const struct es_opt *opts, const char *
         char opt[96];
         es_normalize(argv[i], opt, sizeof opt);
         const char *eq = strchr(argv[i], '=');
-        if (!strncmp(opt, "--", 2) && eq)
+        if (opt[0] == '-' && opt[1] == '-' && eq)
             opt[eq - argv[i]] = '\0';
         bool dash = argv[i][0] == '-' && argv[i][1] && !(argv[i][1] >= '0' && argv[i][1] <= '9');
         const struct es_opt *o = dash ? find(opts, opt) : NULL;
@@ -120,3 +122,33 @@ const char *const es_flash_freqs[] = { "80m", "60m", "48m", "40m", "30m", "26m",
                                        "16m", "15m", "12m", NULL };
 const char *const es_flash_sizes[] = { "256KB", "512KB", "1MB", "2MB", "2MB-c1", "4MB",
                                        "4MB-c1", "8MB", "16MB", "32MB", "64MB", "128MB", NULL };
+
+void es_normalize(const char *in, char *out, size_t cap)
+{
+    size_t i = 0;
+    for (; in[i] && i + 1 < cap; i++)
+        out[i] = in[i] == '_' ? '-' : in[i];
+    out[i] = '\0';
+}
+
+int es_parse_u32(const char *s, uint32_t *out)
+{
+    if (!s || !*s)
+        return -1;
+    errno = 0;
+    char *end;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (end == s || errno)
+        return -1;
+    unsigned long long mul = 1;
+    if (*end == 'k' || *end == 'K')
+        mul = 1024, end++;
+    else if (*end == 'm' || *end == 'M')
+        mul = 1024 * 1024, end++;
+    if (mul > 1 && (*end == 'B' || *end == 'b'))
+        end++;
+    if (*end || v * mul > UINT32_MAX)
+        return -1;
+    *out = (uint32_t)(v * mul);
+    return 0;
+}

@@ -1,7 +1,10 @@
-/* esptool front end: global options, the command table, connecting, output
- * and progress.  The commands are in esptool_flash.c (write/verify/read/
- * erase), esptool_info.c (chip_id, flash_id, read_mac), esptool_image.c
- * (image_info) and esptool_merge.c (merge_bin).
+/* esptool front end: global options, the command table, the usage text.
+ * Output and progress are in esptool_out.c, connecting in
+ * esptool_session.c, running a command (on one board or several) in
+ * esptool_run.c; the commands in esptool_flash.c (write/verify/read/erase),
+ * esptool_info.c (chip_id, flash_id, read_mac), esptool_image.c
+ * (image_info), esptool_merge.c (merge_bin) and the files esptool_cmds.h
+ * lists.
  *
  * Global options (before or after the command, both spellings):
  *   -c/--chip CHIP  -p/--port PORT  -b/--baud BAUD  --before MODE  --after MODE
@@ -20,257 +23,6 @@
 #include "esptool_cmds.h"
 #include "port_serial.h"
 #include "programs.h"
-
-static bool progress_open;
-bool es_json_mode;
-
-void es_progress_done(void)
-{
-    if (progress_open) {
-        fputc('\n', stdout);
-        progress_open = false;
-    }
-    fflush(stdout);
-}
-
-/* Where a line goes: a board's line when several run (boards.h), stderr
- * under --json (stdout is the document's), else stdout. */
-static void emit(const char *prefix, const char *fmt, va_list ap)
-{
-    char text[1024];
-    vsnprintf(text, sizeof text, fmt, ap);
-    struct board *b = board_self();
-    if (b) {
-        board_say(b, "%s%s", prefix, text);
-        return;
-    }
-    es_progress_done();
-    FILE *f = es_json_mode ? stderr : stdout;
-    fprintf(f, "%s%s\n", prefix, text);
-    fflush(f);
-}
-
-void es_print(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    emit("", fmt, ap);
-    va_end(ap);
-}
-
-void es_warn(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    emit("Warning: ", fmt, ap);
-    va_end(ap);
-}
-
-static void on_log(void *ctx, const char *msg)
-{
-    (void)ctx;
-    es_print("%s", msg);
-}
-
-/* On a terminal a bar.  Otherwise plain lines as esptool prints them to a
- * pipe (tools such as IDEs read these): "Writing at 0x00011000... (10 %)"
- * for every block written, "425984 (10 %)" every tenth of a read.  Erasing
- * is one command: esptool shows no progress for it, nor do we. */
-static void on_progress(void *ctx, const char *what, uint32_t addr, uint64_t done,
-                        uint64_t total)
-{
-    struct esptool *t = ctx;
-    static uint64_t last_done;
-    static int last_step = -1;
-    if (board_self()) {
-        board_progress(board_self(), what, done, total);
-        return;
-    }
-    if (es_json_mode)
-        return;   /* stdout is the document's */
-    if (strcmp(what, "Connecting") == 0) {
-        if (!progress_open)
-            fputs("Connecting...", stdout);
-        if (done > 0)
-            fputc('.', stdout);
-        fflush(stdout);
-        progress_open = true;
-        return;
-    }
-    if (strcmp(what, "Writing") != 0 && strcmp(what, "Reading") != 0)
-        return;
-    if (total == 0)
-        return;
-    int pct = (int)(done * 100 / total);
-    if (t->tty) {
-        char bar[31];
-        int fill = (int)(done * 30 / total);
-        for (int i = 0; i < 30; i++)
-            bar[i] = i < fill ? '=' : (i == fill ? '>' : ' ');
-        bar[30] = '\0';
-        /* the address moves with the bytes, as esptool's bar does */
-        printf("\r%s at 0x%08x [%s] %3d%% %llu/%llu bytes...", what, (unsigned)(addr + done),
-               bar, pct,
-               (unsigned long long)done, (unsigned long long)total);
-        fflush(stdout);
-        progress_open = true;
-        if (done >= total)
-            es_progress_done();
-        return;
-    }
-    if (done < last_done)
-        last_done = 0, last_step = -1;   /* a new transfer (or one started again) */
-    if (what[0] == 'W') {
-        /* The block starts where the previous one ended. */
-        printf("Writing at 0x%08x... (%d %%)\n", (unsigned)(addr + last_done), pct);
-    } else if (pct / 10 != last_step || done >= total) {
-        printf("%llu (%d %%)\n", (unsigned long long)done, pct);
-        last_step = pct / 10;
-    }
-    last_done = done >= total ? 0 : done;
-    if (done >= total)
-        last_step = -1;
-    fflush(stdout);
-}
-
-static void on_trace(void *ctx, bool tx, const uint8_t *buf, size_t len)
-{
-    (void)ctx;
-    static uint64_t t0;
-    uint64_t now = port_now_ms();
-    if (!t0)
-        t0 = now;
-    fprintf(stderr, "TRACE +%.3f %s %zu bytes:", (now - t0) / 1000.0, tx ? "Write" : "Read",
-            len);
-    size_t show = len > 64 ? 64 : len;
-    for (size_t i = 0; i < show; i++)
-        fprintf(stderr, " %02x", buf[i]);
-    fprintf(stderr, "%s\n", show < len ? " ..." : "");
-}
-
-/* ---- helpers ---- */
-
-void es_normalize(const char *in, char *out, size_t cap)
-{
-    size_t i = 0;
-    for (; in[i] && i + 1 < cap; i++)
-        out[i] = in[i] == '_' ? '-' : in[i];
-    out[i] = '\0';
-}
-
-int es_parse_u32(const char *s, uint32_t *out)
-{
-    if (!s || !*s)
-        return -1;
-    errno = 0;
-    char *end;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (end == s || errno)
-        return -1;
-    unsigned long long mul = 1;
-    if (*end == 'k' || *end == 'K')
-        mul = 1024, end++;
-    else if (*end == 'm' || *end == 'M')
-        mul = 1024 * 1024, end++;
-    if (mul > 1 && (*end == 'B' || *end == 'b'))
-        end++;
-    if (*end || v * mul > UINT32_MAX)
-        return -1;
-    *out = (uint32_t)(v * mul);
-    return 0;
-}
-
-/* ---- connecting ---- */
-
-static const char *choose_port(struct esptool *t, struct err *e)
-{
-    if (t->port) {
-        port_expand_name(t->port, t->port_name, sizeof t->port_name);
-        return t->port_name;
-    }
-    struct port_candidate c[16];
-    int n = port_find_candidates(c, 16);
-    if (n == 0) {
-        err_set(e, "no serial port given (-p PORT or ESPTOOL_PORT) and no ESP board found "
-                   "by USB id");
-        return NULL;
-    }
-    if (n > 1) {
-        char list[1024] = "";
-        for (int i = 0; i < n; i++) {
-            size_t k = strlen(list);
-            if (k + 140 < sizeof list)
-                snprintf(list + k, sizeof list - k, "%s%.64s (%.64s)", i ? ", " : "",
-                         c[i].path, c[i].what);
-        }
-        err_set(e, "several serial ports could be the board, choose one with -p: %s", list);
-        return NULL;
-    }
-    es_print("Found serial port %s (%s, %04x:%04x)", c[0].path, c[0].what, c[0].vid, c[0].pid);
-    snprintf(t->port_name, sizeof t->port_name, "%s", c[0].path);
-    return t->port_name;
-}
-
-int es_connect(struct esptool *t, struct err *e)
-{
-    const char *port = choose_port(t, e);
-    if (!port)
-        return -1;
-    uint16_t vid, pid;
-    if (port_usb_ids(port, &vid, &pid) == 0 && port_is_usb_jtag(vid, pid))
-        t->lo.usb_jtag = true;
-    es_print("Serial port %s", port);
-    if (loader_open(&t->l, port, &t->lo, e) != 0) {
-        es_progress_done();
-        return -1;
-    }
-    es_progress_done();
-    return 0;
-}
-
-/* The chip summary, where esptool prints it: after connecting, before the
- * stub.  Each line only if the chip told us. */
-static void on_connected(void *ctx, struct loader *l)
-{
-    struct esptool *t = ctx;
-    es_progress_done();
-    snprintf(t->chip_name, sizeof t->chip_name, "%s", l->chip->name);
-    if (!t->chip || !strcmp(t->chip, "auto"))
-        es_print("Detecting chip type... %s", l->chip->display);
-    uint8_t mac[6];
-    struct err ie;
-    if (!l->secure_download && loader_read_mac(l, mac, &ie) == 0)
-        snprintf(t->mac, sizeof t->mac, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
-                 mac[3], mac[4], mac[5]);
-    es_chip_report(t, l);   /* esptool v5's summary (esptool_report.c) */
-}
-
-int es_attach(struct esptool *t, const char *flash_size, bool announce, struct err *e)
-{
-    uint32_t size = 0;
-    bool detect = flash_size && !strcmp(flash_size, "detect");
-    if (flash_size && strcmp(flash_size, "keep") != 0 && !detect) {
-        if (es_parse_u32(flash_size, &size) != 0)
-            return err_set(e, "invalid --flash-size '%s'", flash_size);
-    }
-    if (announce)
-        es_print("Configuring flash size...");
-    if (loader_attach(t->l, size, e) != 0)
-        return -1;
-    if (announce && detect)
-        es_print("Auto-detected flash size: %uMB", (unsigned)(t->l->flash_size >> 20));
-    else if (announce && !size && !t->l->stub)
-        es_print("WARNING: In case of failure, please set a specific --flash_size.");
-    return 0;
-}
-
-void es_finish(struct esptool *t)
-{
-    if (!t->l)
-        return;
-    loader_close(t->l);
-    t->l = NULL;
-}
 
 /* ---- command line ---- */
 
@@ -489,13 +241,13 @@ static int run_main(struct esptool *t, int argc, char **argv)
     }
     t->lo.chip = t->chip;
     t->lo.baud = t->baud;
-    t->lo.log = on_log;
-    t->lo.detail = on_log;
-    t->lo.connected = on_connected;
-    t->lo.progress = on_progress;
+    t->lo.log = es_on_log;
+    t->lo.detail = es_on_log;
+    t->lo.connected = es_on_connected;
+    t->lo.progress = es_on_progress;
     t->lo.ctx = t;
     if (t->trace)
-        t->lo.trace = on_trace;
+        t->lo.trace = es_on_trace;
     es_json_mode = t->json_out;
     if (!es_json_mode)
         printf("esptool.py v4.8 compatible (mp-image-tool-esp32 %s)\n", MPI_VERSION);
