@@ -74,11 +74,11 @@ for mode in stub rom; do
   printf '%-6s %-16s %-6s %10s %7s %9s\n' $mode ours clean "$c_ok" "$c_silent" "$c_med"
   read -r n_ok n_silent n_med <<<"$(run_case "$BUILD/esptool" "$margs" yes)"
   printf '%-6s %-16s %-6s %10s %7s %9s  (%.2fx clean)\n' $mode ours noisy "$n_ok" "$n_silent" \
-    "$n_med" "$(awk -v n="$n_med" -v c="$c_med" 'BEGIN{print (c > 0 && n != "-") ? n / c : 0}')"
+    "$n_med" "$(awk -v n="$n_med" -v c="$c_med" 'BEGIN{print ((c > 0 && n != "-") ? n / c : 0)}')"
   if [ -n "$REF" ]; then
     read -r r_ok r_silent r_med <<<"$(run_case "$REF" "$margs" no)"
     printf '%-6s %-16s %-6s %10s %7s %9s  (ours %.2fx of it)\n' $mode reference clean "$r_ok" \
-      "$r_silent" "$r_med" "$(awk -v o="$c_med" -v r="$r_med" 'BEGIN{print r > 0 ? o / r : 0}')"
+      "$r_silent" "$r_med" "$(awk -v o="$c_med" -v r="$r_med" 'BEGIN{print (r > 0 ? o / r : 0)}')"
   fi
 done
 echo "wire limit of the data alone: $(awk -v b=$BAUD 'BEGIN{printf "%.2f", 262144 * 10 / b}') s"

@@ -376,7 +376,7 @@ int flash_device_security(struct flash *f, struct chip_security *s, struct err *
     const uint8_t *p;
     size_t n;
     struct err ignore;
-    if (loader_command_retry(l, LOADER_GET_SECURITY_INFO, NULL, 0, 0, LOADER_DEFAULT_TIMEOUT,
+    if (loader_command_retry(l, LOADER_GET_SECURITY_INFO, NULL, 0, 0, LOADER_QUICK,
                              -1, false, &p, &n, "GET_SECURITY_INFO", &ignore) == 0)
         compat_security_info(p, n, s);
     else if (l->have_security_info)

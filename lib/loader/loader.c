@@ -631,8 +631,9 @@ int loader_command_retry(struct loader *l, uint8_t op, const void *data, size_t 
 {
     struct retry r = { 0, 0 };
     for (;;) {
-        unsigned t = l->noisy && timeout_ms <= LOADER_DEFAULT_TIMEOUT
-                         ? loader_timeout(l, 0, 0, len + 64) : timeout_ms;
+        unsigned t = timeout_ms != LOADER_QUICK ? timeout_ms
+                     : l->noisy ? loader_timeout(l, 0, 0, len + 64)
+                                : LOADER_DEFAULT_TIMEOUT;
         if (loader_command(l, op, data, len, chk, t, resp_len, payload, plen, what, e) == 0)
             return 0;
         if (!loader_retryable(l, status_too) || !loader_again(l, &r, t))
@@ -685,7 +686,7 @@ int loader_read_reg(struct loader *l, uint32_t addr, uint32_t *val, struct err *
     snprintf(what, sizeof what, "READ_REG 0x%08x", (unsigned)addr);
     uint32_t prev = 0;
     for (int i = 0; i < LOADER_TRIES; i++) {
-        if (loader_command_retry(l, LOADER_READ_REG, d, 4, 0, 3000, 0, true, NULL, NULL, what,
+        if (loader_command_retry(l, LOADER_READ_REG, d, 4, 0, LOADER_QUICK, 0, true, NULL, NULL, what,
                                  e) != 0)
             return -1;
         if (!l->noisy || (i > 0 && l->last_value == prev)) {
@@ -707,7 +708,7 @@ int loader_write_reg(struct loader *l, uint32_t addr, uint32_t val, uint32_t mas
     put_le32(d + 12, delay_us);
     char what[48];
     snprintf(what, sizeof what, "WRITE_REG 0x%08x", (unsigned)addr);
-    return loader_command_retry(l, LOADER_WRITE_REG, d, 16, 0, 3000, 0, true, NULL, NULL,
+    return loader_command_retry(l, LOADER_WRITE_REG, d, 16, 0, LOADER_QUICK, 0, true, NULL, NULL,
                                 what, e);
 }
 

@@ -268,8 +268,14 @@ int loader_command(struct loader *l, uint8_t op, const void *data, size_t len, u
  * answers, and until it has been silent for LOADER_ATTEMPTS of esptool's
  * 3 s timeouts.  Before a resend the loader gets back in step.  Once the
  * line has damaged something (l->noisy) replies are waited for only as
- * long as the wire needs, and register values are read until two agree. */
+ * long as the wire needs, and register values are read until two agree.
+ * `timeout_ms` LOADER_QUICK: a command the chip answers at once (no flash
+ * work): esptool's 3 s, on a noisy line the wire's time.  A command that
+ * erases, writes or hashes passes loader_timeout() for its work, which
+ * is used as it is (shortening it blindly made every erase on a noisy
+ * line time out). */
 #define LOADER_ATTEMPTS 3
+#define LOADER_QUICK 0u
 int loader_command_retry(struct loader *l, uint8_t op, const void *data, size_t len,
                          uint32_t chk, unsigned timeout_ms, int resp_len, bool status_too,
                          const uint8_t **payload, size_t *plen, const char *what,

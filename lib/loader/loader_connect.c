@@ -205,7 +205,7 @@ static int by_security_info(struct loader *l, const struct chip **c, struct err 
     const uint8_t *p;
     size_t n;
     struct err ignore;
-    if (loader_command_retry(l, LOADER_GET_SECURITY_INFO, NULL, 0, 0, LOADER_DEFAULT_TIMEOUT, -1,
+    if (loader_command_retry(l, LOADER_GET_SECURITY_INFO, NULL, 0, 0, LOADER_QUICK, -1,
                              false, &p, &n, "GET_SECURITY_INFO", &ignore) != 0 || n < 12)
         return 0;
     l->have_security_info = true;
@@ -273,7 +273,7 @@ static int mem_begin(struct loader *l, uint32_t addr, size_t len, uint32_t bs, s
     put_le32(hdr + 8, bs);
     put_le32(hdr + 12, addr);
     snprintf(what, sizeof what, "MEM_BEGIN at 0x%08x", (unsigned)addr);
-    return loader_command_retry(l, LOADER_MEM_BEGIN, hdr, 16, 0, LOADER_DEFAULT_TIMEOUT, 0, true,
+    return loader_command_retry(l, LOADER_MEM_BEGIN, hdr, 16, 0, LOADER_QUICK, 0, true,
                                 NULL, NULL, what, e);
 }
 
@@ -755,7 +755,7 @@ static int spi_attach(struct loader *l, struct err *e)
         /* No SPI_ATTACH in the ESP8266 ROM: FLASH_BEGIN(0) attaches. */
         uint8_t d[16] = { 0 };
         put_le32(d + 8, LOADER_ROM_BLOCK);
-        return loader_command_retry(l, LOADER_FLASH_BEGIN, d, 16, 0, LOADER_DEFAULT_TIMEOUT, 0,
+        return loader_command_retry(l, LOADER_FLASH_BEGIN, d, 16, 0, LOADER_QUICK, 0,
                                     true, NULL, NULL, "FLASH_BEGIN (attach)", e);
     }
     uint32_t value = 0;
@@ -772,7 +772,7 @@ static int spi_attach(struct loader *l, struct err *e)
     }
     uint8_t d[8] = { 0 };
     put_le32(d, value);
-    return loader_command_retry(l, LOADER_SPI_ATTACH, d, 8, 0, LOADER_DEFAULT_TIMEOUT, 0, true,
+    return loader_command_retry(l, LOADER_SPI_ATTACH, d, 8, 0, LOADER_QUICK, 0, true,
                                 NULL, NULL, "SPI_ATTACH", e);
 }
 
@@ -789,7 +789,7 @@ int loader_set_params(struct loader *l, uint32_t size, struct err *e)
     put_le32(d + 20, 0xFFFF);
     char what[48];
     snprintf(what, sizeof what, "SPI_SET_PARAMS size 0x%x", (unsigned)size);
-    if (loader_command_retry(l, LOADER_SPI_SET_PARAMS, d, 24, 0, LOADER_DEFAULT_TIMEOUT, 0,
+    if (loader_command_retry(l, LOADER_SPI_SET_PARAMS, d, 24, 0, LOADER_QUICK, 0,
                              true, NULL, NULL, what, e) != 0)
         return -1;
     l->fence = size;

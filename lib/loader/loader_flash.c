@@ -40,7 +40,7 @@ static int read_stream(struct loader *l, uint32_t addr, uint8_t *out, uint32_t l
     snprintf(what, sizeof what, "READ_FLASH of 0x%x bytes at 0x%08x", (unsigned)len,
              (unsigned)addr);
     *got = 0;
-    if (loader_command_retry(l, LOADER_READ_FLASH, d, 16, 0, LOADER_DEFAULT_TIMEOUT, 0, true,
+    if (loader_command_retry(l, LOADER_READ_FLASH, d, 16, 0, LOADER_QUICK, 0, true,
                              NULL, NULL, what, e) != 0)
         return -1;
     while (*got < len) {
@@ -165,7 +165,7 @@ static int read_rom(struct loader *l, uint32_t addr, uint8_t *out, uint32_t len,
             snprintf(what, sizeof what, "READ_FLASH_SLOW at 0x%08x", (unsigned)(addr + got));
             const uint8_t *p;
             /* Always 64 data bytes; past the request they are stale buffer. */
-            if (loader_command_retry(l, LOADER_READ_FLASH_SLOW, d, 8, 0, LOADER_DEFAULT_TIMEOUT,
+            if (loader_command_retry(l, LOADER_READ_FLASH_SLOW, d, 8, 0, LOADER_QUICK,
                                      64, true, &p, NULL, what, e) != 0)
                 return -1;
             memcpy(out + got, p, n);

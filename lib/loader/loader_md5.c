@@ -37,7 +37,7 @@ int loader_md5(struct loader *l, uint32_t addr, uint32_t len, uint8_t md5[16], s
     size_t n;
     int rlen = l->stub ? 16 : 32;
     if (loader_command_retry(l, LOADER_SPI_FLASH_MD5, d, 16, 0,
-                             loader_timeout_per_mb(LOADER_MD5_PER_MB, len), rlen, true, &p, &n,
+                             loader_timeout(l, LOADER_MD5_PER_MB, len, 64), rlen, true, &p, &n,
                              what, e))
         return -1;
     if (l->stub) {

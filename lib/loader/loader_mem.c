@@ -56,7 +56,7 @@ int loader_security_info(struct loader *l, struct loader_secinfo *out, struct er
 {
     const uint8_t *p;
     size_t n;
-    if (loader_command_retry(l, LOADER_GET_SECURITY_INFO, NULL, 0, 0, LOADER_DEFAULT_TIMEOUT, -1,
+    if (loader_command_retry(l, LOADER_GET_SECURITY_INFO, NULL, 0, 0, LOADER_QUICK, -1,
                              false, &p, &n, "GET_SECURITY_INFO", e) != 0)
         return -1;
     if (n < 12)

@@ -610,7 +610,7 @@ int loader_write(struct loader *l, uint32_t addr, const void *data, uint32_t len
 static int erase_command(struct loader *l, struct guard *g, uint32_t addr, uint32_t len,
                          struct err *e)
 {
-    unsigned t = loader_timeout_per_mb(LOADER_ERASE_PER_MB, len);
+    unsigned t = loader_timeout(l, LOADER_ERASE_PER_MB, len, 64);
     if (!l->stub) {
         uint32_t erase = loader_rom_8266(l) ? erase_size_8266(addr, len) : len;
         return begin(l, g, LOADER_FLASH_BEGIN, erase, 0, LOADER_ROM_BLOCK, addr, t, e);
