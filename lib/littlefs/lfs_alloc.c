@@ -25,9 +25,10 @@ static int count_cb(void *ctx, lfs_block_t b, struct err *e)
 }
 
 /* The blocks of one pair's files (and, with `orphans`, of the directory
- * pairs its entries name). */
+ * pairs its entries name).  With `count`, file blocks are only counted
+ * there, from the files' sizes, and not visited. */
 static int traverse_pair(struct lfs *fs, const struct mdir *d, bool orphans, block_cb cb,
-                         void *ctx, struct err *e)
+                         void *ctx, uint64_t *count, struct err *e)
 {
     struct fields f;
     if (mdir_fields(fs, d, true, &f, e))
@@ -35,7 +36,11 @@ static int traverse_pair(struct lfs *fs, const struct mdir *d, bool orphans, blo
     int r = 0;
     for (int i = 0; i < f.n && !r; i++) {
         const struct field *fl = &f.v[i];
-        if (fl->type == TY_CTZSTRUCT && fl->size >= 8)
+        uint32_t n;
+        if (fl->type == TY_CTZSTRUCT && fl->size >= 8 && count) {
+            r = ctz_count(fs, get_le32(fl->data), get_le32(fl->data + 4), &n, e);
+            *count += n;
+        } else if (fl->type == TY_CTZSTRUCT && fl->size >= 8)
             r = ctz_traverse(fs, get_le32(fl->data), get_le32(fl->data + 4), cb, ctx, e);
         else if (orphans && fl->type == TY_DIRSTRUCT && fl->size >= 8) {
             r = cb(ctx, get_le32(fl->data), e);
@@ -50,7 +55,7 @@ static int traverse_pair(struct lfs *fs, const struct mdir *d, bool orphans, blo
 /* The tail list from {0,1}, each pair once: a pair reached again means the
  * list loops, which is reported where it happens. */
 static int traverse_list(struct lfs *fs, uint8_t *seen, bool orphans, block_cb cb, void *ctx,
-                         struct err *e)
+                         uint64_t *count, struct err *e)
 {
     lfs_block_t tail[2] = { 0, 1 };
     while (!pair_isnull(tail)) {
@@ -66,7 +71,7 @@ static int traverse_list(struct lfs *fs, uint8_t *seen, bool orphans, block_cb c
         struct mdir d;
         if (mdir_fetch(fs, &d, tail, e))
             return -1;
-        int r = traverse_pair(fs, &d, orphans, cb, ctx, e);
+        int r = traverse_pair(fs, &d, orphans, cb, ctx, count, e);
         if (r)
             return r;
         tail[0] = d.tail[0];
@@ -75,22 +80,31 @@ static int traverse_list(struct lfs *fs, uint8_t *seen, bool orphans, block_cb c
     return 0;
 }
 
-int fs_traverse(struct lfs *fs, bool orphans, block_cb cb, void *ctx, struct err *e)
+static int walk(struct lfs *fs, bool orphans, block_cb cb, void *ctx, uint64_t *count,
+                struct err *e)
 {
     uint8_t *seen = calloc((fs->block_count + 7) / 8, 1);
     if (!seen)
         return lfs_fail(fs, e, LFS_ERR_NOMEM, "out of memory");
-    int r = traverse_list(fs, seen, orphans, cb, ctx, e);
+    int r = traverse_list(fs, seen, orphans, cb, ctx, count, e);
     free(seen);
     return r ? r : file_traverse_open(fs, cb, ctx, e);
+}
+
+int fs_traverse(struct lfs *fs, bool orphans, block_cb cb, void *ctx, struct err *e)
+{
+    return walk(fs, orphans, cb, ctx, NULL, e);
 }
 
 int fs_size(struct lfs *fs, uint32_t *used, struct err *e)
 {
     struct count_ctx c = { 0 };
-    if (fs_traverse(fs, false, count_cb, &c, e))
+    uint64_t files = 0;
+    if (walk(fs, false, count_cb, &c, &files, e))
         return -1;
-    *used = c.n;
+    /* (a damaged image may claim more than there is) */
+    uint64_t n = c.n + files;
+    *used = n > fs->block_count ? fs->block_count : (uint32_t)n;
     return 0;
 }
 

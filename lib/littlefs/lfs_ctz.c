@@ -114,6 +114,18 @@ int ctz_traverse(struct lfs *fs, lfs_block_t head, uint32_t size, block_cb cb, v
     }
 }
 
+int ctz_count(struct lfs *fs, lfs_block_t head, uint32_t size, uint32_t *n, struct err *e)
+{
+    *n = 0;
+    if (size == 0)
+        return 0;
+    if (ctz_check(fs, head, size, e))
+        return -1;
+    uint32_t dummy;
+    *n = ctz_index(fs->cfg.block_size, size - 1, &dummy) + 1;   /* blocks 0..index */
+    return 0;
+}
+
 /* Block `block` holds file byte `pos`: new to the chain, if in order. */
 static int seen_check(struct lfs *fs, struct ctz_seen *seen, uint32_t pos, lfs_block_t block,
                       struct err *e)

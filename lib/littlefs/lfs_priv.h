@@ -242,6 +242,9 @@ int ctz_find(struct lfs *fs, lfs_block_t head, uint32_t size, uint32_t pos,
 typedef int (*block_cb)(void *ctx, lfs_block_t block, struct err *e);
 int ctz_traverse(struct lfs *fs, lfs_block_t head, uint32_t size, block_cb cb, void *ctx,
                  struct err *e);
+/* How many blocks the chain holds, from its size alone (no block read):
+ * what ctz_traverse visits, in a sound chain. */
+int ctz_count(struct lfs *fs, lfs_block_t head, uint32_t size, uint32_t *n, struct err *e);
 /* What a reader has checked of a chain read from its start: the blocks of
  * indexes 0..next-1, none twice (a bitmap of block_count bits).  A chain
  * whose pointers loop would give the same blocks again and again. */
@@ -318,6 +321,9 @@ int fs_force_consistency(struct lfs *fs, struct err *e);
 /* Fetch the pair of the pending move (fs->gdisk) into d and check that its
  * source is a file or directory there; else -1 (LFS_ERR_CORRUPT). */
 int fs_move_source(struct lfs *fs, struct mdir *d, struct err *e);
+/* Blocks in use: metadata pairs and file blocks.  File chains are counted
+ * from their sizes, so only metadata is read (df and the summary on a
+ * device read the directories, not every file's pointers). */
 int fs_size(struct lfs *fs, uint32_t *used, struct err *e);
 
 /* Path lookup.  Finds the last component of `path`:

@@ -81,6 +81,20 @@ check "overlap refused on device" test $RC -eq 1
 check "device untouched by refusals" test "$(sha "$flash")" = "$before"
 emu_stop
 
+# df and the summary read the directories only: the size of a file's block
+# list follows from its size, so none of its 450 blocks is read (each was
+# one READ_FLASH of its pointer before).
+head -c 1800000 /dev/urandom > big.bin
+"$MPI" -q dump.img --fs mkfs --fs put big.bin / -o big.img >/dev/null || fail "big.img"
+flash=$(emu_fresh_flash); cp big.img "$flash"
+emu_start tcp esp32 "$flash"
+run timeout 120 "$MPI" "$EMU_PORT" --fs df
+emu_stop
+check "df of a 1.8 MB file on a device ($ERR)" test $RC -eq 0
+check "df: the file's blocks are counted" grep -qE "^ +vfs +2048 +17[0-9][0-9] " <<<"$OUT"
+reads=$(grep -c 'READ_FLASH' "$EMU_LOG")
+check "df: only metadata read ($reads READ_FLASH commands)" test "$reads" -lt 40
+
 # --flash: a micropython.org-style file onto an erased device.
 "$FWGEN" --chip esp32 --table v1.26 -o fw.bin
 flash=$(emu_fresh_flash)

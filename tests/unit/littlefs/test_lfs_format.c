@@ -193,6 +193,46 @@ static struct lfs *fresh(struct flash **fl, uint32_t size, struct lfs_config *c)
     return fs;
 }
 
+static int count_visits(void *ctx, lfs_block_t b, struct err *e)
+{
+    (void)b;
+    (void)e;
+    (*(uint32_t *)ctx)++;
+    return 0;
+}
+
+/* fs_size counts file blocks from the files' sizes (reading no file
+ * block): it must equal what following every file's chain visits, for
+ * sizes around the points where a chain gains a block (4088 data bytes in
+ * block 0, 4092 or 4088 in the next, ...), inline files, empty files and
+ * a directory. */
+static void test_size_counts_what_a_walk_visits(void **state)
+{
+    (void)state;
+    struct lfs_config c = mpcfg();
+    struct flash *fl;
+    struct lfs *fs = fresh(&fl, 512 * BS, &c);
+    struct err e;
+    static uint8_t data[40000];
+    for (size_t i = 0; i < sizeof data; i++)
+        data[i] = (uint8_t)(i * 7 + 3);
+    static const uint32_t sizes[] = { 0, 1, 100, 4095, 4096, 4097, 8183, 8184, 8185, 8188,
+                                      12272, 12277, 16380, 20000, 32768, 40000 };
+    assert_int_equal(lfs_mkdir(fs, "/d", &e), 0);
+    char path[32];
+    for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+        snprintf(path, sizeof path, "/%s%zu", i % 2 ? "d/" : "", i);
+        assert_int_equal(lfs_write_file(fs, path, data, sizes[i], 7, &e), 0);
+    }
+    uint32_t used, visited = 0;
+    assert_int_equal(fs_size(fs, &used, &e), 0);
+    assert_int_equal(fs_traverse(fs, false, count_visits, &visited, &e), 0);
+    assert_int_equal(used, visited);
+    assert_true(used > 2 + 2 + 40000 / BS);   /* the files' blocks are there */
+    lfs_free(fs);
+    flash_destroy(fl);
+}
+
 /* The longer name sorts first when one is a prefix of the other. */
 static void test_name_order(void **state)
 {
@@ -632,6 +672,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_file_ops),
         cmocka_unit_test(test_write_back_batches),
+        cmocka_unit_test(test_size_counts_what_a_walk_visits),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
