@@ -20,6 +20,19 @@ void loader_hex16(const uint8_t m[16], char out[33])
         snprintf(out + 2 * i, 3, "%02x", m[i]);
 }
 
+/* The ROM answers 32 lowercase hex characters; 0 when they are. */
+static int rom_hex(const uint8_t *p, uint8_t md5[16])
+{
+    for (int i = 0; i < 16; i++) {
+        unsigned v;
+        char two[3] = { (char)p[2 * i], (char)p[2 * i + 1], 0 };
+        if (sscanf(two, "%2x", &v) != 1)
+            return -1;
+        md5[i] = (uint8_t)v;
+    }
+    return 0;
+}
+
 int loader_md5(struct loader *l, uint32_t addr, uint32_t len, uint8_t md5[16], struct err *e)
 {
     if (loader_rom_8266(l))
@@ -33,28 +46,28 @@ int loader_md5(struct loader *l, uint32_t addr, uint32_t len, uint8_t md5[16], s
     char what[64];
     snprintf(what, sizeof what, "SPI_FLASH_MD5 of 0x%x bytes at 0x%08x", (unsigned)len,
              (unsigned)addr);
-    const uint8_t *p;
-    size_t n;
     int rlen = l->stub ? 16 : 32;
-    if (loader_command_retry(l, LOADER_SPI_FLASH_MD5, d, 16, 0,
-                             loader_timeout(l, LOADER_MD5_PER_MB, len, 64), rlen, true, &p, &n,
-                             what, e))
-        return -1;
-    if (l->stub) {
-        memcpy(md5, p, 16);
-        return 0;
-    }
-    /* The ROM answers 32 lowercase hex characters. */
-    for (int i = 0; i < 16; i++) {
-        unsigned v;
-        char two[3] = { (char)p[2 * i], (char)p[2 * i + 1], 0 };
-        if (sscanf(two, "%2x", &v) != 1) {
-            l->fail = LOADER_FAIL_GARBLED;
-            return err_set(e, "%s: the ROM sent a malformed MD5", what);
+    /* A reply damaged on the line may still be framed right: hex that is
+     * not hex is asked for again, as a reply that did not arrive is. */
+    for (int i = 0;; i++) {
+        const uint8_t *p;
+        size_t n;
+        if (loader_command_retry(l, LOADER_SPI_FLASH_MD5, d, 16, 0,
+                                 loader_timeout(l, LOADER_MD5_PER_MB, len, 64), rlen, true, &p,
+                                 &n, what, e))
+            return -1;
+        if (l->stub) {
+            memcpy(md5, p, 16);
+            return 0;
         }
-        md5[i] = (uint8_t)v;
+        if (rom_hex(p, md5) == 0)
+            return 0;
+        l->fail = LOADER_FAIL_GARBLED;
+        err_set(e, "%s: the ROM sent a malformed MD5", what);
+        if (i + 1 >= LOADER_TRIES)
+            return -1;
+        loader_resend(l, "%s; sending it again", e->msg);
     }
-    return 0;
 }
 
 /* An MD5 reply has no checksum: on a line that damages bytes, or when
