@@ -1,5 +1,5 @@
-/* Internals shared by the loader's files (loader.c, loader_connect.c,
- * loader_flash.c, loader_write.c, loader_guard.c). */
+/* Internals shared by the loader's files (lib/loader/loader*.c and
+ * flash_device.c). */
 #ifndef MPI_LOADER_IMPL_H
 #define MPI_LOADER_IMPL_H
 
@@ -52,7 +52,7 @@ unsigned loader_timeout_per_mb(unsigned secs_per_mb, uint32_t bytes);
 /* XOR of the bytes, seeded 0xEF (§1.5). */
 uint32_t loader_checksum(const uint8_t *d, size_t n);
 
-/* ---- flash helpers (loader_flash.c) ---- */
+/* ---- flash helpers: MD5 (loader_md5.c), progress (loader.c) ---- */
 
 static inline bool loader_rom_8266(const struct loader *l)
 {
