@@ -120,15 +120,6 @@ const char *chip_freq_name(const struct chip *c, unsigned code)
     return col < 0 ? NULL : c->freq_names[col];
 }
 
-int chip_freq_code(const struct chip *c, const char *name)
-{
-    static const unsigned codes[4] = { 0x0, 0x1, 0x2, 0xF };
-    for (int i = 0; i < 4; i++)
-        if (c->freq_names[i] && strcmp(c->freq_names[i], name) == 0)
-            return (int)codes[i];
-    return -1;
-}
-
 const struct chip *chip_by_magic(uint32_t magic)
 {
     if (magic == 0)

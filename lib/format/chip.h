@@ -54,7 +54,5 @@ const struct chip *chip_by_image_id(uint16_t id);
 const struct chip *const *chip_all(void);
 /* Frequency name for a header nibble, or NULL. */
 const char *chip_freq_name(const struct chip *c, unsigned code);
-/* Header nibble for a frequency name like "40m"; -1 if the chip has none. */
-int chip_freq_code(const struct chip *c, const char *name);
 
 #endif

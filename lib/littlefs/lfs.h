@@ -229,7 +229,6 @@ int lfs_file_open(struct lfs *fs, const char *path, int flags, struct lfs_file *
 int64_t lfs_file_read(struct lfs_file *f, void *buf, uint32_t len, struct err *e);
 int lfs_file_write(struct lfs_file *f, const void *buf, uint32_t len, struct err *e);
 int64_t lfs_file_seek(struct lfs_file *f, int64_t off, int whence, struct err *e);
-uint32_t lfs_file_tell(const struct lfs_file *f);
 uint32_t lfs_file_size(const struct lfs_file *f);
 int lfs_file_truncate(struct lfs_file *f, uint32_t size, struct err *e);
 /* Set the mtime written at the next sync (files opened for writing). */

@@ -372,7 +372,6 @@ void lfs_file_set_mtime(struct lfs_file *f, int64_t mtime_ns)
     f->dirty = true;
 }
 
-uint32_t lfs_file_tell(const struct lfs_file *f) { return f->pos; }
 uint32_t lfs_file_size(const struct lfs_file *f) { return cur_size(f); }
 
 /* n bytes of the committed chain at f->pos, checking the chain as it is

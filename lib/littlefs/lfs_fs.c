@@ -862,11 +862,6 @@ int fs_lookup_in(struct lfs *fs, const lfs_block_t dir[2], const char *name, uin
     return 0;
 }
 
-int fs_entry_fields(struct lfs *fs, const struct lookup *r, struct fields *f, struct err *e)
-{
-    return mdir_fields(fs, &r->d, true, f, e);
-}
-
 /* ---- information ---------------------------------------------------------- */
 
 void fs_fill_info(const struct fields *f, uint16_t id, const struct field *name,

@@ -352,8 +352,6 @@ int fs_remove_found(struct lfs *fs, const struct lookup *r, bool unlink, const c
 /* An lfs_info from the fields of entry `id` (its NAME field `name`). */
 void fs_fill_info(const struct fields *f, uint16_t id, const struct field *name,
                   struct lfs_info *info);
-/* Fields of an entry found by fs_lookup (view). */
-int fs_entry_fields(struct lfs *fs, const struct lookup *r, struct fields *f, struct err *e);
 
 /* ---- directory listings and walks (lfs_walk.c) --------------------------- */
 /* The entries of the directory whose head pair is `head`, following its

@@ -203,14 +203,12 @@ int loader_md5(struct loader *l, uint32_t addr, uint32_t len, uint8_t md5[16],
 bool loader_can_diff(const struct loader *l);
 /* The 4 KiB sectors [addr, addr+len) touches. */
 uint32_t loader_sectors(uint32_t addr, uint32_t len);
-/* map[i] = 1 where the i-th sector-aligned piece of [addr, addr+len)
- * (the first and last may be partial) differs on the chip from `want`,
- * or with want NULL, is not erased (0xFF); 0 where it holds that.  Coarse
- * to fine by SPI_FLASH_MD5.  Where the chip cannot be asked, all 1. */
-int loader_diff(struct loader *l, uint32_t addr, uint32_t len, const uint8_t *want,
-                uint8_t *map, struct err *e);
-/* loader_diff, then fn for each run of pieces, [lo, hi), that differ or
- * hold what is wanted, in order; stops at the first fn that fails. */
+/* Which sector-aligned pieces of [addr, addr+len) (the first and last
+ * may be partial) differ on the chip from `want`, or with want NULL, are
+ * not erased (0xFF), coarse to fine by SPI_FLASH_MD5 (all of them where
+ * the chip cannot be asked); then fn for each run of pieces, [lo, hi),
+ * that differ or hold what is wanted, in order; stops at the first fn
+ * that fails. */
 typedef int (*loader_run_fn)(struct loader *l, uint32_t lo, uint32_t hi, bool differs,
                              void *ctx, struct err *e);
 int loader_diff_runs(struct loader *l, uint32_t addr, uint32_t len, const uint8_t *want,

@@ -145,8 +145,12 @@ void loader_forget_diff(struct loader *l)
     l->known.map = NULL;
 }
 
-int loader_diff(struct loader *l, uint32_t addr, uint32_t len, const uint8_t *want,
-                uint8_t *map, struct err *e)
+/* map[i] = 1 where the i-th sector-aligned piece of [addr, addr+len)
+ * (the first and last may be partial) differs on the chip from `want`,
+ * or with want NULL, is not erased (0xFF); 0 where it holds that.  Where
+ * the chip cannot be asked, all 1. */
+static int loader_diff(struct loader *l, uint32_t addr, uint32_t len, const uint8_t *want,
+                       uint8_t *map, struct err *e)
 {
     uint32_t n = loader_sectors(addr, len);
     memset(map, 1, n);
